@@ -1,0 +1,201 @@
+//! Scripts on entities: the [`Script`] component that attaches them and the
+//! [`ScriptState`] component that holds each script's per-entity state.
+
+use std::sync::Arc;
+
+use bevy::prelude::*;
+use rhai::{Dynamic, Scope};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::asset::{CompiledScript, RhaiScript};
+
+/// Attaches one or more scripts to an entity.
+///
+/// Spawning an entity with it is all it takes: the plugin gives the entity a
+/// [`ScriptState`], calls each script's `init()` once the script has
+/// compiled, and from then on routes events to it. Several scripts run in the
+/// order they are listed here, each with its own state. Removing the
+/// component or despawning the entity calls `on_detach()`.
+///
+/// ```
+/// # use bevy::prelude::*;
+/// # use bevy_rhai_hot::prelude::*;
+/// fn spawn_enemy(mut commands: Commands, assets: Res<AssetServer>) {
+///     commands.spawn((
+///         Script::new(assets.load("scripts/enemy.rhai")).with(assets.load("scripts/loot.rhai")),
+///         Transform::default(),
+///     ));
+/// }
+/// ```
+#[derive(Component, Clone, Debug)]
+#[require(ScriptState)]
+pub struct Script {
+    handles: Vec<Handle<RhaiScript>>,
+}
+
+impl Script {
+    /// Attaches one script.
+    pub fn new(script: Handle<RhaiScript>) -> Self {
+        Self {
+            handles: vec![script],
+        }
+    }
+
+    /// Attaches another script, which runs after the ones before it.
+    #[must_use]
+    pub fn with(mut self, script: Handle<RhaiScript>) -> Self {
+        self.handles.push(script);
+        self
+    }
+
+    /// The attached scripts, in the order they run.
+    pub fn handles(&self) -> &[Handle<RhaiScript>] {
+        &self.handles
+    }
+}
+
+/// The state of every script on an entity: the values of each script's
+/// top-level `let` variables for this entity.
+///
+/// It survives reloads, can be read from Rust, and serializes with serde so
+/// that a save game can store it. Inserting a deserialized `ScriptState`
+/// together with the [`Script`] restores the variables: `init()` does not
+/// run again for scripts that had already started.
+#[derive(Component, Default, Debug, Serialize, Deserialize)]
+pub struct ScriptState {
+    pub(crate) slots: Vec<ScriptSlot>,
+}
+
+impl ScriptState {
+    /// The value of state variable `name`, from the first script that has it.
+    pub fn get(&self, name: &str) -> Option<&Dynamic> {
+        self.slots.iter().find_map(|slot| slot.vars.get(name))
+    }
+
+    /// The value of state variable `name`, converted with serde.
+    pub fn get_as<T: DeserializeOwned>(&self, name: &str) -> Option<T> {
+        rhai::serde::from_dynamic(self.get(name)?).ok()
+    }
+
+    /// Sets state variable `name` in the first script that has it. Returns
+    /// `false` when no script on the entity has such a variable.
+    pub fn set(&mut self, name: &str, value: Dynamic) -> bool {
+        match self.slots.iter_mut().find_map(|slot| slot.vars.get_mut(name)) {
+            Some(slot_value) => {
+                *slot_value = value;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Each attached script's path and variables, in run order.
+    pub fn scripts(&self) -> impl Iterator<Item = (&str, &Scope<'static>)> {
+        self.slots
+            .iter()
+            .map(|slot| (slot.path.as_str(), &slot.vars))
+    }
+
+    /// Whether every attached script has compiled and started.
+    pub fn is_ready(&self) -> bool {
+        self.slots.iter().all(|slot| slot.compiled.is_some())
+    }
+}
+
+/// One script on one entity.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct ScriptSlot {
+    pub(crate) path: String,
+    /// `None` for a slot restored from a save, until it is matched to a handle.
+    #[serde(skip)]
+    pub(crate) id: Option<AssetId<RhaiScript>>,
+    /// The live version this entity runs; `None` until the script first compiles.
+    #[serde(skip)]
+    pub(crate) compiled: Option<Arc<CompiledScript>>,
+    /// Whether `init()` has run.
+    pub(crate) started: bool,
+    pub(crate) vars: Scope<'static>,
+}
+
+impl ScriptSlot {
+    fn new(handle: &Handle<RhaiScript>) -> Self {
+        Self {
+            path: handle.path().map(ToString::to_string).unwrap_or_default(),
+            id: Some(handle.id()),
+            compiled: None,
+            started: false,
+            vars: Scope::new(),
+        }
+    }
+
+    fn is_for(&self, handle: &Handle<RhaiScript>) -> bool {
+        match self.id {
+            Some(id) => id == handle.id(),
+            None => handle
+                .path()
+                .is_some_and(|path| path.to_string() == self.path),
+        }
+    }
+
+    /// Gives the slot a new live version: existing variables keep their
+    /// values and variables the new version adds start at their defaults.
+    pub(crate) fn install(&mut self, compiled: Arc<CompiledScript>) {
+        for (name, _, value) in compiled.defaults().iter_raw() {
+            if !self.vars.contains(name) {
+                self.vars.push_dynamic(name.to_owned(), value.clone());
+            }
+        }
+        self.compiled = Some(compiled);
+    }
+}
+
+/// Marks entities with a script that has not compiled yet.
+#[derive(Component)]
+pub(crate) struct PendingScripts;
+
+/// Keeps [`ScriptState`] in step with the handles of a (re)inserted [`Script`]:
+/// state for scripts still listed is kept, new scripts wait to compile, and
+/// scripts no longer listed are detached.
+pub(crate) fn sync_slots(
+    insert: On<Insert, Script>,
+    mut entities: Query<(&Script, &mut ScriptState)>,
+    mut commands: Commands,
+) {
+    let entity = insert.entity;
+    let Ok((script, mut state)) = entities.get_mut(entity) else {
+        return;
+    };
+    let mut old = std::mem::take(&mut state.slots);
+    for handle in &script.handles {
+        let slot = match old.iter().position(|slot| slot.is_for(handle)) {
+            Some(index) => {
+                let mut slot = old.remove(index);
+                slot.id = Some(handle.id());
+                slot
+            }
+            None => ScriptSlot::new(handle),
+        };
+        state.slots.push(slot);
+    }
+    commands.entity(entity).insert(PendingScripts);
+    if !old.is_empty() {
+        commands.queue(move |world: &mut World| crate::dispatch::detach(world, entity, old));
+    }
+}
+
+/// Runs `on_detach()` when a [`Script`] is removed or its entity despawned.
+pub(crate) fn detach_slots(
+    remove: On<Remove, Script>,
+    mut states: Query<&mut ScriptState>,
+    mut commands: Commands,
+) {
+    let entity = remove.entity;
+    let Ok(mut state) = states.get_mut(entity) else {
+        return;
+    };
+    let slots = std::mem::take(&mut state.slots);
+    if !slots.is_empty() {
+        commands.queue(move |world: &mut World| crate::dispatch::detach(world, entity, slots));
+    }
+}

@@ -1,0 +1,208 @@
+//! Calling script functions for entities: the per-frame `on_update`, named
+//! events, lifecycle hooks, and reporting the errors they raise.
+
+use std::collections::HashSet;
+
+use bevy::prelude::*;
+use rhai::{CallFnOptions, Dynamic, Engine, FuncArgs};
+
+use crate::component::{ScriptSlot, ScriptState};
+use crate::context::run_in_context;
+use crate::engine::RhaiEngine;
+use crate::error::ScriptError;
+
+/// Called every frame with the frame's delta time in seconds.
+pub(crate) const ON_UPDATE: &str = "on_update";
+/// Called once per entity when its script first compiled.
+pub(crate) const INIT: &str = "init";
+/// Called per entity after its script was reloaded.
+pub(crate) const ON_RELOAD: &str = "on_reload";
+/// Called when the script is detached from its entity.
+pub(crate) const ON_DETACH: &str = "on_detach";
+
+/// Runtime errors already logged, so that a handler failing every frame logs
+/// once (every failure is still sent as a [`ScriptError`] message).
+#[derive(Resource, Default)]
+pub(crate) struct LoggedErrors(HashSet<String>);
+
+impl LoggedErrors {
+    /// Lets the errors of a script log again, for example after it changed.
+    pub(crate) fn forget_script(&mut self, path: &str) {
+        self.0.retain(|key| !key.starts_with(path));
+    }
+}
+
+/// Logs `error` (once per distinct error) and sends it as a message.
+pub(crate) fn report(world: &mut World, error: ScriptError) {
+    let key = match &error {
+        ScriptError::Runtime {
+            location,
+            function,
+            message,
+            ..
+        } => format!("{location} {function} {message}"),
+        other => other.to_string(),
+    };
+    if world.resource_mut::<LoggedErrors>().0.insert(key) {
+        error!("{error}");
+    }
+    world.write_message(error);
+}
+
+/// Calls `function` of the slot's script for `entity`, with `world` lent to
+/// the native functions. A failure is reported; the state is kept either way.
+pub(crate) fn call(
+    world: &mut World,
+    engine: &Engine,
+    entity: Entity,
+    slot: &mut ScriptSlot,
+    function: &str,
+    args: impl FuncArgs,
+) {
+    let Some(compiled) = &slot.compiled else {
+        return;
+    };
+    let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+    let result = run_in_context(Some(&mut *world), Some(entity), compiled.path(), || {
+        engine.call_fn_with_options::<Dynamic>(
+            options,
+            &mut slot.vars,
+            compiled.ast(),
+            function,
+            args,
+        )
+    });
+    if let Err(error) = result {
+        let error = ScriptError::runtime(compiled.path(), entity, function, &error);
+        report(world, error);
+    }
+}
+
+/// Calls handler `function` with `payload` if the slot's script defines it,
+/// with one parameter or none (a handler may ignore the payload).
+pub(crate) fn call_handler(
+    world: &mut World,
+    engine: &Engine,
+    entity: Entity,
+    slot: &mut ScriptSlot,
+    function: &str,
+    payload: &Dynamic,
+) {
+    let arity = slot
+        .compiled
+        .as_ref()
+        .and_then(|compiled| compiled.handler_arity(function, 1));
+    match arity {
+        Some(0) => call(world, engine, entity, slot, function, ()),
+        Some(_) => call(world, engine, entity, slot, function, (payload.clone(),)),
+        None => {}
+    }
+}
+
+/// Takes an entity's script slots out of the world for the duration of its
+/// calls, so that scripts can reach the world without aliasing them.
+pub(crate) fn take_slots(world: &mut World, entity: Entity) -> Option<Vec<ScriptSlot>> {
+    let mut state = world.get_mut::<ScriptState>(entity)?;
+    Some(std::mem::take(&mut state.slots))
+}
+
+/// Puts slots back after [`take_slots`]. If the entity went away meanwhile
+/// (a native function despawned it directly), the scripts are detached.
+pub(crate) fn put_slots(world: &mut World, entity: Entity, slots: Vec<ScriptSlot>) {
+    match world.get_mut::<ScriptState>(entity) {
+        Some(mut state) => state.slots = slots,
+        None => detach(world, entity, slots),
+    }
+}
+
+/// Runs `on_detach()` for scripts that left `entity`.
+pub(crate) fn detach(world: &mut World, entity: Entity, mut slots: Vec<ScriptSlot>) {
+    let engine = world.resource::<RhaiEngine>().arc();
+    for slot in slots.iter_mut().filter(|slot| slot.started) {
+        if slot
+            .compiled
+            .as_ref()
+            .is_some_and(|compiled| compiled.defines(ON_DETACH, 0))
+        {
+            call(world, &engine, entity, slot, ON_DETACH, ());
+        }
+    }
+}
+
+/// Calls handler `function` with `payload` in every script of `entity`.
+pub(crate) fn dispatch_to_entity(world: &mut World, entity: Entity, function: &str, payload: &Dynamic) {
+    let engine = world.resource::<RhaiEngine>().arc();
+    let Some(mut slots) = take_slots(world, entity) else {
+        return;
+    };
+    for slot in &mut slots {
+        call_handler(world, &engine, entity, slot, function, payload);
+    }
+    put_slots(world, entity, slots);
+}
+
+/// Calls handler `function` with `payload` in every scripted entity that
+/// defines it.
+pub(crate) fn dispatch_to_all(
+    world: &mut World,
+    entities: &mut QueryState<(Entity, &ScriptState)>,
+    function: &str,
+    payload: &Dynamic,
+) {
+    let targets: Vec<Entity> = entities
+        .iter(world)
+        .filter(|(_, state)| {
+            state.slots.iter().any(|slot| {
+                slot.compiled
+                    .as_ref()
+                    .is_some_and(|compiled| compiled.handler_arity(function, 1).is_some())
+            })
+        })
+        .map(|(entity, _)| entity)
+        .collect();
+    for entity in targets {
+        dispatch_to_entity(world, entity, function, payload);
+    }
+}
+
+/// Calls `on_update(dt)` for every entity whose scripts define it. Scripts
+/// without `on_update` cost one flag check per frame.
+pub(crate) fn run_on_update(
+    world: &mut World,
+    entities: &mut QueryState<(Entity, &ScriptState)>,
+    mut targets: Local<Vec<Entity>>,
+) {
+    let engine = world.resource::<RhaiEngine>().arc();
+    let dt = world.resource::<Time>().delta_secs_f64();
+    targets.clear();
+    targets.extend(
+        entities
+            .iter(world)
+            .filter(|(_, state)| {
+                state.slots.iter().any(|slot| {
+                    slot.compiled
+                        .as_ref()
+                        .is_some_and(|compiled| compiled.on_update_arity().is_some())
+                })
+            })
+            .map(|(entity, _)| entity),
+    );
+    for &entity in targets.iter() {
+        let Some(mut slots) = take_slots(world, entity) else {
+            continue;
+        };
+        for slot in &mut slots {
+            let arity = slot
+                .compiled
+                .as_ref()
+                .and_then(|compiled| compiled.on_update_arity());
+            match arity {
+                Some(0) => call(world, &engine, entity, slot, ON_UPDATE, ()),
+                Some(_) => call(world, &engine, entity, slot, ON_UPDATE, (dt,)),
+                None => {}
+            }
+        }
+        put_slots(world, entity, slots);
+    }
+    world.flush();
+}

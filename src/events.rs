@@ -1,0 +1,267 @@
+//! Routing between Bevy and scripts: typed entity events and ad-hoc named
+//! events into scripts, and messages from scripts back to Rust.
+//!
+//! The naming rule: an event named `damage` runs the script function
+//! `on_damage`. A typed event's name is its type name in snake case
+//! (`PlayerHit` is `player_hit`, handled by `on_player_hit`), unless it was
+//! registered with another name.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use bevy::ecs::message::{MessageCursor, Messages};
+use bevy::prelude::*;
+use rhai::{Dynamic, Engine};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::component::ScriptState;
+use crate::dispatch::{dispatch_to_all, dispatch_to_entity};
+use crate::engine::EngineSetups;
+
+/// An ad-hoc event for scripts, by name, with a payload.
+///
+/// Write it with `MessageWriter<ScriptEvent>`; the script function
+/// `on_<name>` runs with the payload as its argument (or with no argument,
+/// if the script declares none) in the target entity's scripts, or in every
+/// scripted entity for [`ScriptEvent::broadcast`].
+///
+/// ```
+/// # use bevy::prelude::*;
+/// # use bevy_rhai_hot::prelude::*;
+/// fn start_wave(mut events: MessageWriter<ScriptEvent>) {
+///     // Runs `fn on_wave(number) { .. }` in every script that defines it.
+///     events.write(ScriptEvent::broadcast("wave").with_payload(3_i64));
+/// }
+/// ```
+#[derive(Message, Clone, Debug)]
+pub struct ScriptEvent {
+    /// The entity whose scripts handle it; `None` for every scripted entity.
+    pub target: Option<Entity>,
+    /// The event name; the handler is `on_<name>`.
+    pub name: String,
+    /// The argument passed to the handler. Build maps from your own types
+    /// with [`rhai::serde::to_dynamic`].
+    pub payload: Dynamic,
+}
+
+impl ScriptEvent {
+    /// An event for the scripts of one entity, with no payload.
+    pub fn to(entity: Entity, name: impl Into<String>) -> Self {
+        Self {
+            target: Some(entity),
+            name: name.into(),
+            payload: Dynamic::UNIT,
+        }
+    }
+
+    /// An event for every scripted entity that handles it, with no payload.
+    pub fn broadcast(name: impl Into<String>) -> Self {
+        Self {
+            target: None,
+            name: name.into(),
+            payload: Dynamic::UNIT,
+        }
+    }
+
+    /// Sets the payload.
+    #[must_use]
+    pub fn with_payload(mut self, payload: impl Into<Dynamic>) -> Self {
+        self.payload = payload.into();
+        self
+    }
+}
+
+/// The script function that handles event `name`.
+pub fn handler_name(event_name: &str) -> String {
+    format!("on_{event_name}")
+}
+
+/// `PlayerHit` becomes `player_hit`.
+fn snake_case(type_name: &str) -> String {
+    let mut name = String::with_capacity(type_name.len() + 4);
+    let mut previous_lower = false;
+    for c in type_name.chars() {
+        if c.is_uppercase() {
+            if previous_lower {
+                name.push('_');
+            }
+            name.extend(c.to_lowercase());
+            previous_lower = false;
+        } else {
+            name.push(c);
+            previous_lower = c.is_lowercase() || c.is_ascii_digit();
+        }
+    }
+    name
+}
+
+/// The bare type name of `T`, without module path or generics.
+fn short_type_name<T>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    let without_generics = full.split('<').next().unwrap_or(full);
+    without_generics
+        .rsplit("::")
+        .next()
+        .unwrap_or(without_generics)
+}
+
+type WriteFromScript = fn(&mut World, Dynamic) -> Result<(), String>;
+
+/// Rust message types that scripts can send with `send(name, payload)`.
+#[derive(Resource, Default)]
+pub(crate) struct ScriptMessageRoutes(HashMap<String, WriteFromScript>);
+
+impl ScriptMessageRoutes {
+    pub(crate) fn get(&self, name: &str) -> Result<WriteFromScript, String> {
+        self.0.get(name).copied().ok_or_else(|| {
+            let mut known: Vec<&str> = self.0.keys().map(String::as_str).collect();
+            known.sort_unstable();
+            format!(
+                "no Rust message is registered as '{name}' (registered: {known:?}); \
+                 register one with app.add_message_from_script::<T>(\"{name}\")"
+            )
+        })
+    }
+}
+
+fn write_from_script<M: Message + DeserializeOwned>(
+    world: &mut World,
+    payload: Dynamic,
+) -> Result<(), String> {
+    let message: M = rhai::serde::from_dynamic(&payload).map_err(|error| {
+        format!(
+            "the payload does not fit {}: {}",
+            short_type_name::<M>(),
+            error.unwrap_inner()
+        )
+    })?;
+    world.write_message(message);
+    Ok(())
+}
+
+/// Routes ad-hoc [`ScriptEvent`]s written since the last frame.
+pub(crate) fn route_script_events(
+    world: &mut World,
+    mut cursor: Local<MessageCursor<ScriptEvent>>,
+    entities: &mut QueryState<(Entity, &ScriptState)>,
+) {
+    let events: Vec<ScriptEvent> = cursor
+        .read(world.resource::<Messages<ScriptEvent>>())
+        .cloned()
+        .collect();
+    for event in events {
+        let handler = handler_name(&event.name);
+        match event.target {
+            Some(entity) => dispatch_to_entity(world, entity, &handler, &event.payload),
+            None => dispatch_to_all(world, entities, &handler, &event.payload),
+        }
+    }
+    world.flush();
+}
+
+/// App methods to connect scripts with the rest of the game.
+pub trait RhaiAppExt {
+    /// Routes entity event `E` to scripts: when it is triggered on an entity,
+    /// `on_<snake_case type name>(event)` runs in that entity's scripts, with
+    /// the event as an object map (through serde).
+    ///
+    /// ```
+    /// # use bevy::prelude::*;
+    /// # use bevy_rhai_hot::prelude::*;
+    /// #[derive(EntityEvent, serde::Serialize)]
+    /// struct Damage {
+    ///     entity: Entity,
+    ///     amount: f64,
+    /// }
+    ///
+    /// // Scripts handle it with `fn on_damage(event) { hp -= event.amount; }`.
+    /// App::new().add_script_event::<Damage>();
+    /// ```
+    fn add_script_event<E: EntityEvent + Serialize>(&mut self) -> &mut Self;
+
+    /// Routes entity event `E` to the script function `on_<name>`.
+    fn add_script_event_named<E: EntityEvent + Serialize>(&mut self, name: &str) -> &mut Self;
+
+    /// Lets scripts send message `M` to Rust with `send(name, payload)`; the
+    /// payload is converted to `M` with serde, and Rust reads it with
+    /// `MessageReader<M>`. A payload that does not fit is a script error.
+    fn add_message_from_script<M: Message + DeserializeOwned>(&mut self, name: &str)
+    -> &mut Self;
+
+    /// Configures the script engine: register functions, types and modules.
+    /// Call it while building the app, before it runs; setups apply in the
+    /// order they were added, after the plugin's own.
+    fn configure_rhai_engine(
+        &mut self,
+        setup: impl Fn(&mut Engine) + Send + Sync + 'static,
+    ) -> &mut Self;
+}
+
+impl RhaiAppExt for App {
+    fn add_script_event<E: EntityEvent + Serialize>(&mut self) -> &mut Self {
+        self.add_script_event_named::<E>(&snake_case(short_type_name::<E>()))
+    }
+
+    fn add_script_event_named<E: EntityEvent + Serialize>(&mut self, name: &str) -> &mut Self {
+        let handler: Arc<str> = handler_name(name).into();
+        self.add_observer(move |event: On<E>, mut commands: Commands| {
+            let target = event.event_target();
+            let payload = match rhai::serde::to_dynamic(event.event()) {
+                Ok(payload) => payload,
+                Err(error) => {
+                    error!(
+                        "cannot pass {} to scripts: {error}",
+                        short_type_name::<E>()
+                    );
+                    return;
+                }
+            };
+            let handler = handler.clone();
+            commands.queue(move |world: &mut World| {
+                dispatch_to_entity(world, target, &handler, &payload);
+            });
+        })
+    }
+
+    fn add_message_from_script<M: Message + DeserializeOwned>(
+        &mut self,
+        name: &str,
+    ) -> &mut Self {
+        self.add_message::<M>();
+        self.world_mut()
+            .get_resource_or_init::<ScriptMessageRoutes>()
+            .0
+            .insert(name.to_owned(), write_from_script::<M>);
+        self
+    }
+
+    fn configure_rhai_engine(
+        &mut self,
+        setup: impl Fn(&mut Engine) + Send + Sync + 'static,
+    ) -> &mut Self {
+        assert!(
+            !self.world().contains_resource::<crate::RhaiEngine>(),
+            "configure_rhai_engine was called after the script engine was built; \
+             configure it while building the app, before it runs"
+        );
+        self.world_mut()
+            .get_resource_or_init::<EngineSetups>()
+            .0
+            .push(Arc::new(setup));
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_names_become_snake_case() {
+        assert_eq!(snake_case("Damage"), "damage");
+        assert_eq!(snake_case("PlayerHit"), "player_hit");
+        assert_eq!(snake_case("Hit2Enemy"), "hit2_enemy");
+        assert_eq!(short_type_name::<Vec<u8>>(), "Vec");
+    }
+}

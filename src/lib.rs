@@ -1,0 +1,93 @@
+//! Entity behaviour in [Rhai](https://rhai.rs) scripts that you edit while
+//! the game runs: no restart, no lost state.
+//!
+//! - [`RhaiPlugin`] loads `.rhai` files as [`RhaiScript`] assets, compiled
+//!   once per version and shared by every entity that uses them.
+//! - A [`Script`] component attaches scripts to an entity. Each (entity,
+//!   script) pair keeps its own state: the script's top-level `let`
+//!   variables, in a [`ScriptState`] component.
+//! - Saving a script reloads it for every entity using it; state is kept. An
+//!   edit that does not compile is reported as a [`ScriptError`] naming file,
+//!   line and column, and the last good version keeps running.
+//! - `on_update(dt)` runs every frame; entity events ([`RhaiAppExt`]) and
+//!   [`ScriptEvent`] messages run `on_<name>` handlers. Scripts act on the ECS
+//!   through the functions listed in [`ecs_api`].
+//!
+//! # Quick start
+//!
+//! ```
+//! use bevy::prelude::*;
+//! use bevy_rhai_hot::prelude::*;
+//!
+//! fn main() {
+//!     App::new()
+//! #       .add_plugins((MinimalPlugins, AssetPlugin::default()))
+//! #       .set_runner(|mut app| { app.finish(); app.cleanup(); app.update(); AppExit::Success });
+//! #   /*
+//!         .add_plugins(DefaultPlugins)
+//! #   */
+//!         .add_plugins(RhaiPlugin::default())
+//!         .add_systems(Startup, spawn_mover)
+//!         .run();
+//! }
+//!
+//! fn spawn_mover(mut commands: Commands, assets: Res<AssetServer>) {
+//!     // assets/scripts/mover.rhai:
+//!     //     let speed = 2.0;
+//!     //     fn on_update(dt) {
+//!     //         let t = transform();
+//!     //         t.translation.x += speed * dt;
+//!     //         set_transform(t);
+//!     //     }
+//!     commands.spawn((Script::new(assets.load("scripts/mover.rhai")), Transform::default()));
+//! }
+//! ```
+//!
+//! # Script lifecycle
+//!
+//! | When | Rhai runs |
+//! |---|---|
+//! | a version compiles | its top-level code, once (not per entity): it sets constants and the initial values of state variables |
+//! | the script first runs on an entity | `init()` |
+//! | every frame | `on_update(dt)` |
+//! | an event named `hit` reaches the entity | `on_hit(payload)` |
+//! | a new version went live | `on_reload()`, state kept |
+//! | the script leaves the entity | `on_detach()` |
+//!
+//! Every handler is optional and may omit its parameter.
+
+
+mod asset;
+mod component;
+mod context;
+mod dispatch;
+pub mod ecs_api;
+mod engine;
+mod error;
+mod events;
+mod plugin;
+mod reload;
+
+pub use asset::{CompiledScript, RhaiScript};
+pub use component::{Script, ScriptState};
+pub use context::with_script_world;
+pub use engine::{EngineSetup, RhaiEngine, ScriptLimits};
+pub use error::{ScriptError, ScriptLocation};
+pub use events::{RhaiAppExt, ScriptEvent, handler_name};
+pub use plugin::{RhaiPlugin, RhaiSystems};
+pub use reload::ScriptReloaded;
+/// Rhai itself, for registering functions and building payloads.
+pub use rhai;
+
+/// Everything a typical app needs: `use bevy_rhai_hot::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        RhaiAppExt, RhaiEngine, RhaiPlugin, RhaiScript, RhaiSystems, Script, ScriptError,
+        ScriptEvent, ScriptLimits, ScriptReloaded, ScriptState, with_script_world,
+    };
+}
+
+/// The README's code blocks, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

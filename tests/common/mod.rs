@@ -1,0 +1,186 @@
+//! A small harness for behaviour tests: a real `App` with the real asset
+//! server reading scripts from a temporary folder, and a watcher whose
+//! events the test sends itself, so that reloads are deterministic.
+//!
+//! Every wait is bounded by a number of updates; none relies on sleeping.
+
+#![allow(dead_code, reason = "each test binary uses a different part")]
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bevy::asset::io::file::FileAssetReader;
+use bevy::asset::io::{AssetSourceBuilder, AssetSourceEvent, AssetSourceId, AssetWatcher};
+use bevy::asset::{AssetMetaCheck, AssetPlugin};
+use bevy::prelude::*;
+use bevy::time::TimeUpdateStrategy;
+use bevy_rhai_hot::prelude::*;
+use serde::de::DeserializeOwned;
+
+/// Updates a wait may take before the test fails.
+pub const MAX_UPDATES: usize = 2_000;
+
+/// Every frame lasts this long in tests, so `dt` is known.
+pub const FRAME: Duration = Duration::from_millis(100);
+
+type WatcherSender = async_channel::Sender<AssetSourceEvent>;
+
+struct TestWatcher;
+impl AssetWatcher for TestWatcher {}
+
+/// Messages of type `M` seen so far.
+#[derive(Resource)]
+pub struct Recorded<M: Message>(pub Vec<M>);
+
+fn record<M: Message + Clone>(mut reader: MessageReader<M>, mut recorded: ResMut<Recorded<M>>) {
+    recorded.0.extend(reader.read().cloned());
+}
+
+pub struct Harness {
+    pub app: App,
+    pub dir: tempfile::TempDir,
+    watcher: Arc<Mutex<Option<WatcherSender>>>,
+}
+
+impl Harness {
+    pub fn new() -> Self {
+        Self::with(RhaiPlugin::default(), |_| {})
+    }
+
+    /// A harness whose app is configured by `configure` before it finishes.
+    pub fn with(plugin: RhaiPlugin, configure: impl FnOnce(&mut App)) -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let root = dir.path().to_path_buf();
+        let watcher = Arc::new(Mutex::new(None));
+        let watcher_slot = watcher.clone();
+        let mut app = App::new();
+        app.register_asset_source(
+            AssetSourceId::Default,
+            AssetSourceBuilder::new(move || Box::new(FileAssetReader::new(root.clone())))
+                .with_watcher(move |sender| {
+                    *watcher_slot.lock().unwrap() = Some(sender);
+                    Some(Box::new(TestWatcher))
+                }),
+        )
+        .add_plugins((
+            MinimalPlugins,
+            AssetPlugin {
+                watch_for_changes_override: Some(true),
+                meta_check: AssetMetaCheck::Never,
+                ..default()
+            },
+            plugin,
+        ))
+        .insert_resource(TimeUpdateStrategy::ManualDuration(FRAME));
+        let mut harness = Self { app, dir, watcher };
+        harness.record::<ScriptError>();
+        harness.record::<ScriptReloaded>();
+        configure(&mut harness.app);
+        harness.app.finish();
+        harness.app.cleanup();
+        harness
+    }
+
+    /// Keeps every message of type `M` in [`Recorded<M>`].
+    pub fn record<M: Message + Clone>(&mut self) {
+        self.app
+            .insert_resource(Recorded::<M>(Vec::new()))
+            .add_systems(Last, record::<M>);
+    }
+
+    pub fn recorded<M: Message + Clone>(&self) -> &[M] {
+        &self.app.world().resource::<Recorded<M>>().0
+    }
+
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    /// Writes a script file without telling the watcher.
+    pub fn write(&self, relative: &str, source: &str) {
+        let path = self.path(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, source).unwrap();
+    }
+
+    /// Writes a script file and reports the change as the file watcher would.
+    pub fn edit(&self, relative: &str, source: &str) {
+        self.write(relative, source);
+        self.notify_modified(relative);
+    }
+
+    /// Sends a "modified" event for `relative`, as a watcher would for a save.
+    pub fn notify_modified(&self, relative: &str) {
+        let sender = self.watcher.lock().unwrap();
+        sender
+            .as_ref()
+            .expect("the asset server built its watcher")
+            .send_blocking(AssetSourceEvent::ModifiedAsset(relative.into()))
+            .unwrap();
+    }
+
+    pub fn load(&self, relative: &str) -> Handle<RhaiScript> {
+        self.app
+            .world()
+            .resource::<AssetServer>()
+            .load(relative.to_owned())
+    }
+
+    /// Spawns an entity running the script at `relative`, with a `Transform`.
+    pub fn spawn(&mut self, relative: &str) -> Entity {
+        let script = self.load(relative);
+        self.app
+            .world_mut()
+            .spawn((Script::new(script), Transform::default()))
+            .id()
+    }
+
+    pub fn update(&mut self) {
+        self.app.update();
+    }
+
+    pub fn updates(&mut self, count: usize) {
+        for _ in 0..count {
+            self.app.update();
+        }
+    }
+
+    /// Updates until `done` holds; panics naming `what` after [`MAX_UPDATES`].
+    pub fn run_until(&mut self, what: &str, mut done: impl FnMut(&mut World) -> bool) {
+        for _ in 0..MAX_UPDATES {
+            self.app.update();
+            if done(self.app.world_mut()) {
+                return;
+            }
+            // Asset loads finish on other threads: give them a moment.
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        panic!("gave up after {MAX_UPDATES} updates waiting for: {what}");
+    }
+
+    /// Updates until `entity`'s scripts have all started.
+    pub fn run_until_ready(&mut self, entity: Entity) {
+        self.run_until("the entity's scripts to start", |world| {
+            world
+                .get::<ScriptState>(entity)
+                .is_some_and(ScriptState::is_ready)
+        });
+    }
+
+    /// State variable `name` of `entity`, converted with serde.
+    pub fn state<T: DeserializeOwned>(&self, entity: Entity, name: &str) -> Option<T> {
+        self.app
+            .world()
+            .get::<ScriptState>(entity)?
+            .get_as::<T>(name)
+    }
+
+    pub fn errors(&self) -> &[ScriptError] {
+        self.recorded::<ScriptError>()
+    }
+
+    pub fn reloads(&self) -> &[ScriptReloaded] {
+        self.recorded::<ScriptReloaded>()
+    }
+}
