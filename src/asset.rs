@@ -8,7 +8,7 @@ use std::sync::Arc;
 use bevy::asset::io::Reader;
 use bevy::asset::{AssetLoader, LoadContext};
 use bevy::prelude::*;
-use rhai::{AST, Engine, OptimizationLevel, Scope};
+use rhai::{AST, Engine, OptimizationLevel, Position, Scope};
 
 use crate::context::run_in_context;
 use crate::error::{ScriptError, ScriptLocation};
@@ -80,6 +80,9 @@ pub struct CompiledScript {
     defaults: Scope<'static>,
     /// Which arities each script function is defined with, as a bit mask.
     arities: HashMap<String, u64>,
+    /// Where each function is defined: errors without a position of their
+    /// own (the operation limit) point at the function that was running.
+    definitions: HashMap<String, Position>,
     /// Arity of `on_update`, looked up once so that the per-frame path does
     /// no name lookup.
     on_update: Option<usize>,
@@ -132,12 +135,14 @@ impl CompiledScript {
             let arity = function.params.len().min(63);
             *arities.entry(function.name.to_owned()).or_default() |= 1 << arity;
         }
+        let definitions = find_definitions(source, arities.keys());
         let mut compiled = Self {
             path: path.to_owned(),
             content_hash,
             ast,
             defaults,
             arities,
+            definitions,
             on_update: None,
         };
         compiled.on_update = compiled.handler_arity(crate::dispatch::ON_UPDATE, 1);
@@ -183,6 +188,35 @@ impl CompiledScript {
     pub(crate) fn on_update_arity(&self) -> Option<usize> {
         self.on_update
     }
+
+    /// Where function `name` is defined, or [`Position::NONE`].
+    pub(crate) fn definition(&self, name: &str) -> Position {
+        self.definitions.get(name).copied().unwrap_or(Position::NONE)
+    }
+}
+
+/// Finds the line and column of `fn <name>(` for each function name. A plain
+/// text scan is enough: it only serves errors that carry no position.
+fn find_definitions<'a>(
+    source: &str,
+    names: impl Iterator<Item = &'a String>,
+) -> HashMap<String, Position> {
+    let mut definitions = HashMap::new();
+    for name in names {
+        let found = source.lines().enumerate().find_map(|(index, line)| {
+            let column = line.find("fn ")?;
+            let rest = line[column + 3..].trim_start();
+            let after_name = rest.strip_prefix(name.as_str())?;
+            after_name
+                .trim_start()
+                .starts_with('(')
+                .then(|| Position::new((index + 1) as u16, (column + 1) as u16))
+        });
+        if let Some(position) = found {
+            definitions.insert(name.clone(), position);
+        }
+    }
+    definitions
 }
 
 fn hash_of(bytes: &[u8]) -> u64 {

@@ -73,7 +73,8 @@ pub(crate) fn call(
         )
     });
     if let Err(error) = result {
-        let error = ScriptError::runtime(compiled.path(), entity, function, &error);
+        let definition = compiled.definition(function);
+        let error = ScriptError::runtime(compiled.path(), entity, function, &error, definition);
         report(world, error);
     }
 }

@@ -7,7 +7,7 @@
 //! | `transform()`, `transform(e)` | a copy of the entity's `Transform` |
 //! | `set_transform(t)`, `set_transform(e, t)` | writes the `Transform` at once |
 //! | `vec3(x, y, z)`, `quat_from_rotation_z(a)` | math values; `Vec3` has `x`, `y`, `z`, `+`, `-`, `*`, `/`, `length()`, `normalize()` |
-//! | `spawn(path)`, `spawn(path, transform)` | spawns an entity running the script at `path`; returns it |
+//! | `spawn_script(path)`, `spawn_script(path, transform)` | spawns an entity running the script at `path` (`spawn` is a Rhai keyword); returns it |
 //! | `despawn()`, `despawn(e)` | despawns this or another entity at the end of the system |
 //! | `send(name, payload)`, `send(name)` | sends a message to Rust (see [`RhaiAppExt::add_message_from_script`](crate::RhaiAppExt::add_message_from_script)) |
 //! | `elapsed_secs()`, `delta_secs()` | time since startup and of this frame, in seconds |
@@ -154,8 +154,10 @@ fn write_transform(world: &mut World, entity: Entity, transform: Transform) -> S
 
 fn register_commands(engine: &mut Engine) {
     engine
-        .register_fn("spawn", |path: &str| spawn(path, Transform::default()))
-        .register_fn("spawn", spawn)
+        .register_fn("spawn_script", |path: &str| {
+            spawn_script(path, Transform::default())
+        })
+        .register_fn("spawn_script", spawn_script)
         .register_fn("despawn", || {
             with_script_world(|world, entity| despawn(world, entity))?
         })
@@ -166,7 +168,7 @@ fn register_commands(engine: &mut Engine) {
         .register_fn("send", |name: &str| send(name, Dynamic::UNIT));
 }
 
-fn spawn(path: &str, transform: Transform) -> ScriptResult<Entity> {
+fn spawn_script(path: &str, transform: Transform) -> ScriptResult<Entity> {
     with_script_world(|world, _| {
         let script = world.resource::<AssetServer>().load::<RhaiScript>(path.to_owned());
         world.commands().spawn((Script::new(script), transform)).id()

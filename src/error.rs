@@ -101,8 +101,19 @@ impl ScriptError {
         }
     }
 
-    pub(crate) fn runtime(path: &str, entity: Entity, function: &str, error: &EvalAltResult) -> Self {
-        let (message, position) = innermost(error);
+    /// A runtime error in `function`; `definition` is where that function
+    /// is defined, used when the error carries no position.
+    pub(crate) fn runtime(
+        path: &str,
+        entity: Entity,
+        function: &str,
+        error: &EvalAltResult,
+        definition: Position,
+    ) -> Self {
+        let (message, mut position) = innermost(error);
+        if position.is_none() {
+            position = definition;
+        }
         Self::Runtime {
             location: ScriptLocation::new(path, position),
             entity,
@@ -116,7 +127,20 @@ impl ScriptError {
 /// the line a user has to fix, not the call site of the handler.
 fn innermost(error: &EvalAltResult) -> (String, Position) {
     let inner = error.unwrap_inner();
-    let position = inner.position();
+    // Some errors (an empty endless loop) carry no position: fall back to the
+    // innermost call site that has one.
+    let mut position = Position::NONE;
+    let mut link = error;
+    loop {
+        if !link.position().is_none() {
+            position = link.position();
+        }
+        match link {
+            EvalAltResult::ErrorInFunctionCall(.., next, _)
+            | EvalAltResult::ErrorInModule(.., next, _) => link = next,
+            _ => break,
+        }
+    }
     let message = match inner {
         EvalAltResult::ErrorTooManyOperations(..) => {
             "exceeded the operation limit for one call (an endless loop?); \
@@ -131,7 +155,7 @@ fn innermost(error: &EvalAltResult) -> (String, Position) {
         other => {
             // Rhai appends the position; the location carries it already.
             let text = other.to_string();
-            let suffix = format!(" ({position})");
+            let suffix = format!(" ({})", other.position());
             text.strip_suffix(&suffix).unwrap_or(&text).to_owned()
         }
     };
