@@ -10,6 +10,7 @@ use bevy::asset::{AssetLoader, LoadContext};
 use bevy::prelude::*;
 use rhai::{AST, Engine, OptimizationLevel, Position, Scope};
 
+use crate::constants::ScriptConstants;
 use crate::context::run_in_context;
 use crate::error::{ScriptError, ScriptLocation};
 
@@ -78,6 +79,7 @@ pub struct CompiledScript {
     /// Values of the top-level `let` variables: each entity's state starts
     /// as a copy of these.
     defaults: Scope<'static>,
+    constants: ScriptConstants,
     /// Which arities each script function is defined with, as a bit mask.
     arities: HashMap<String, u64>,
     /// Where each function is defined: errors without a position of their
@@ -103,30 +105,33 @@ impl CompiledScript {
         // Top-level code runs once per version, here, to compute the
         // constants and the state defaults; handler calls never re-run it.
         let mut top_level = Scope::new();
-        run_in_context(None, None, path, || {
+        run_in_context(None, None, path, None, || {
             engine.run_ast_with_scope(&mut top_level, &ast)
         })
         .map_err(|error| ScriptError::top_level(path, &error))?;
 
-        let mut constants = Scope::new();
+        let mut constants = ScriptConstants::default();
         let mut defaults = Scope::new();
         for (name, is_constant, value) in top_level.iter() {
             if is_constant {
-                constants.push_constant_dynamic(name, value);
+                constants.push(name, value);
             } else {
                 defaults.set_or_push(name, value);
             }
         }
 
-        // Rhai functions cannot see top-level constants. Folding the values
-        // into the function bodies makes them visible everywhere, at no cost
-        // per call.
+        // Rhai functions cannot see top-level constants (see `constants`):
+        // fold them into the function bodies where the optimizer can.
         if !constants.is_empty() {
+            let mut constant_scope = Scope::new();
+            for (name, _, value) in top_level.iter().filter(|(_, is_constant, _)| *is_constant) {
+                constant_scope.push_constant_dynamic(name, value);
+            }
             let level = match engine.optimization_level() {
                 OptimizationLevel::None => OptimizationLevel::Simple,
                 level => level,
             };
-            ast = engine.optimize_ast(&constants, ast, level);
+            ast = engine.optimize_ast(&constant_scope, ast, level);
             ast.set_source(path);
         }
 
@@ -141,6 +146,7 @@ impl CompiledScript {
             content_hash,
             ast,
             defaults,
+            constants,
             arities,
             definitions,
             on_update: None,
@@ -167,6 +173,10 @@ impl CompiledScript {
     /// The top-level `let` variables and their initial values.
     pub fn defaults(&self) -> &Scope<'static> {
         &self.defaults
+    }
+
+    pub(crate) fn constants(&self) -> &ScriptConstants {
+        &self.constants
     }
 
     /// Whether the script defines `name` with `arity` parameters.

@@ -13,12 +13,16 @@ use std::ptr::NonNull;
 use bevy::prelude::*;
 use rhai::EvalAltResult;
 
+use crate::constants::ScriptConstants;
+
 #[derive(Clone, Copy)]
 struct CallEnv {
     world: Option<NonNull<World>>,
     entity: Option<Entity>,
     /// The running script's path, for log lines from `print`.
     path: Option<NonNull<str>>,
+    /// The running script's top-level constants.
+    constants: Option<NonNull<ScriptConstants>>,
 }
 
 impl CallEnv {
@@ -26,6 +30,7 @@ impl CallEnv {
         world: None,
         entity: None,
         path: None,
+        constants: None,
     };
 }
 
@@ -43,20 +48,22 @@ impl Drop for Restore {
 }
 
 /// Runs `f` (a script call) with `world` lent to native functions, on behalf
-/// of `entity`, for the script at `path`.
+/// of `entity`, for the script at `path` whose constants are `constants`.
 ///
-/// The borrow of `world` lasts for the whole of `f`, so nothing but
+/// The borrows last for the whole of `f`, so nothing but
 /// [`with_script_world`] can reach the world while `f` runs.
 pub(crate) fn run_in_context<R>(
     world: Option<&mut World>,
     entity: Option<Entity>,
     path: &str,
+    constants: Option<&ScriptConstants>,
     f: impl FnOnce() -> R,
 ) -> R {
     let env = CallEnv {
         world: world.map(NonNull::from),
         entity,
         path: Some(NonNull::from(path)),
+        constants: constants.map(NonNull::from),
     };
     let _restore = Restore(CALL_ENV.replace(env));
     f()
@@ -102,6 +109,15 @@ pub fn with_script_world<R>(
     // it; the slot is empty until `_restore` drops, so no second `&mut` exists.
     let world = unsafe { world.as_mut() };
     Ok(f(world, entity))
+}
+
+/// The constants of the script running on this thread, if any.
+pub(crate) fn with_current_constants<R>(f: impl FnOnce(Option<&ScriptConstants>) -> R) -> R {
+    let env = CALL_ENV.get();
+    // SAFETY: the pointer comes from a shared borrow that `run_in_context`
+    // holds until the environment is restored.
+    let constants = env.constants.map(|constants| unsafe { constants.as_ref() });
+    f(constants)
 }
 
 /// The path of the script running on this thread, if any.

@@ -63,7 +63,8 @@ pub(crate) fn call(
         return;
     };
     let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
-    let result = run_in_context(Some(&mut *world), Some(entity), compiled.path(), || {
+    let constants = Some(compiled.constants());
+    let result = run_in_context(Some(&mut *world), Some(entity), compiled.path(), constants, || {
         engine.call_fn_with_options::<Dynamic>(
             options,
             &mut slot.vars,

@@ -7,6 +7,7 @@ use bevy::prelude::*;
 use rhai::Engine;
 use rhai::module_resolvers::DummyModuleResolver;
 
+use crate::constants::resolve_constant;
 use crate::context::with_current_path;
 use crate::error::ScriptLocation;
 
@@ -95,6 +96,8 @@ pub(crate) fn build_engine(limits: &ScriptLimits, setups: &[EngineSetup]) -> Rha
     // back and caches them forever, so edits would never reload.
     engine.set_module_resolver(DummyModuleResolver::new());
     limits.apply(&mut engine);
+    #[allow(deprecated, reason = "Rhai marks on_var volatile, not deprecated")]
+    engine.on_var(resolve_constant);
     engine.on_print(|text| {
         with_current_path(|path| info!("{}: {text}", path.unwrap_or("script")));
     });

@@ -20,15 +20,19 @@
 //! use bevy_rhai_hot::prelude::*;
 //!
 //! fn main() {
-//!     App::new()
-//! #       .add_plugins((MinimalPlugins, AssetPlugin::default()))
-//! #       .set_runner(|mut app| { app.finish(); app.cleanup(); app.update(); AppExit::Success });
+//!     let mut app = App::new();
 //! #   /*
-//!         .add_plugins(DefaultPlugins)
+//!     app.add_plugins(DefaultPlugins);
 //! #   */
-//!         .add_plugins(RhaiPlugin::default())
-//!         .add_systems(Startup, spawn_mover)
-//!         .run();
+//! #   app.add_plugins((MinimalPlugins, AssetPlugin::default()));
+//!     app.add_plugins(RhaiPlugin::default())
+//!         .add_systems(Startup, spawn_mover);
+//! #   app.finish();
+//! #   app.cleanup();
+//! #   app.update();
+//! #   /*
+//!     app.run();
+//! #   */
 //! }
 //!
 //! fn spawn_mover(mut commands: Commands, assets: Res<AssetServer>) {
@@ -59,6 +63,7 @@
 
 mod asset;
 mod component;
+mod constants;
 mod context;
 mod dispatch;
 pub mod ecs_api;

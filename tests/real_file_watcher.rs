@@ -1,0 +1,72 @@
+//! End to end with Bevy's real file watcher: writing the script file on disk
+//! changes the running behaviour, with state kept.
+
+#![cfg(feature = "file_watcher")]
+
+use std::time::Duration;
+
+use bevy::asset::{AssetMetaCheck, AssetPlugin};
+use bevy::prelude::*;
+use bevy_rhai_hot::prelude::*;
+
+/// The default watcher debounces for 300 ms: allow well over that.
+const MAX_UPDATES: usize = 5_000;
+
+fn count(app: &App, entity: Entity) -> Option<i64> {
+    app.world().get::<ScriptState>(entity)?.get_as("count")
+}
+
+#[test]
+fn saving_the_file_reloads_the_script() {
+    let dir = tempfile::tempdir().unwrap();
+    let scripts = dir.path().join("scripts");
+    std::fs::create_dir_all(&scripts).unwrap();
+    let file = scripts.join("watched.rhai");
+    std::fs::write(&file, "let count = 0;\nfn on_update() { count += 1; }\n").unwrap();
+
+    let mut app = App::new();
+    app.add_plugins((
+        MinimalPlugins,
+        AssetPlugin {
+            file_path: dir.path().to_string_lossy().into_owned(),
+            watch_for_changes_override: Some(true),
+            meta_check: AssetMetaCheck::Never,
+            ..default()
+        },
+        RhaiPlugin::default(),
+    ));
+    app.finish();
+    app.cleanup();
+    let script = app
+        .world()
+        .resource::<AssetServer>()
+        .load::<RhaiScript>("scripts/watched.rhai");
+    let entity = app.world_mut().spawn(Script::new(script)).id();
+
+    let mut started = false;
+    for _ in 0..MAX_UPDATES {
+        app.update();
+        if count(&app, entity).is_some_and(|n| n >= 3) {
+            started = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert!(started, "the script never started");
+
+    std::fs::write(&file, "let count = 0;\nfn on_update() { count -= 1000; }\n").unwrap();
+    let before = count(&app, entity).unwrap();
+    let mut reloaded = false;
+    for _ in 0..MAX_UPDATES {
+        app.update();
+        let now = count(&app, entity).unwrap();
+        if now < before {
+            reloaded = true;
+            // The state was kept: it went on from where it was.
+            assert!(now > before - 2_000 && now < 0 || now >= before - 2_000, "{before} -> {now}");
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    assert!(reloaded, "the watcher never reloaded the edited file");
+}

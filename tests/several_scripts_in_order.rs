@@ -1,0 +1,57 @@
+//! An entity with several scripts runs them in the order the `Script`
+//! component lists them, each with its own state.
+
+mod common;
+
+use bevy::prelude::*;
+use bevy_rhai_hot::prelude::*;
+use common::{Harness, Recorded};
+use serde::Deserialize;
+
+#[derive(Message, Deserialize, Clone, Debug)]
+struct Ran {
+    script: String,
+}
+
+fn script(name: &str) -> String {
+    format!("let n = 0;\nfn on_update() {{ n += 1; send(\"ran\", #{{ script: \"{name}\" }}); }}\n")
+}
+
+#[test]
+fn scripts_run_in_listed_order_with_separate_state() {
+    let mut h = Harness::with(RhaiPlugin::default(), |app| {
+        app.add_message_from_script::<Ran>("ran");
+    });
+    h.record::<Ran>();
+    h.write("scripts/first.rhai", &script("first"));
+    h.write("scripts/second.rhai", &script("second"));
+    let first = h.load("scripts/first.rhai");
+    let second = h.load("scripts/second.rhai");
+    let entity = h
+        .app
+        .world_mut()
+        .spawn(Script::new(second).with(first))
+        .id();
+    h.run_until_ready(entity);
+    h.app.world_mut().resource_mut::<Recorded<Ran>>().0.clear();
+    h.updates(2);
+
+    let order: Vec<String> = h
+        .app
+        .world()
+        .resource::<Recorded<Ran>>()
+        .0
+        .iter()
+        .map(|ran| ran.script.clone())
+        .collect();
+    assert_eq!(order, ["second", "first", "second", "first"]);
+
+    let state = h.app.world_mut().get_mut::<ScriptState>(entity).unwrap();
+    let paths: Vec<&str> = state.scripts().map(|(path, _)| path).collect();
+    assert_eq!(paths, ["scripts/second.rhai", "scripts/first.rhai"]);
+    let counts: Vec<i64> = state
+        .scripts()
+        .map(|(_, vars)| vars.get_value::<i64>("n").unwrap())
+        .collect();
+    assert_eq!(counts[0], counts[1]);
+}
