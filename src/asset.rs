@@ -201,7 +201,10 @@ impl CompiledScript {
 
     /// Where function `name` is defined, or [`Position::NONE`].
     pub(crate) fn definition(&self, name: &str) -> Position {
-        self.definitions.get(name).copied().unwrap_or(Position::NONE)
+        self.definitions
+            .get(name)
+            .copied()
+            .unwrap_or(Position::NONE)
     }
 }
 

@@ -81,7 +81,11 @@ impl ScriptState {
     /// Sets state variable `name` in the first script that has it. Returns
     /// `false` when no script on the entity has such a variable.
     pub fn set(&mut self, name: &str, value: Dynamic) -> bool {
-        match self.slots.iter_mut().find_map(|slot| slot.vars.get_mut(name)) {
+        match self
+            .slots
+            .iter_mut()
+            .find_map(|slot| slot.vars.get_mut(name))
+        {
             Some(slot_value) => {
                 *slot_value = value;
                 true

@@ -64,15 +64,21 @@ pub(crate) fn call(
     };
     let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
     let constants = Some(compiled.constants());
-    let result = run_in_context(Some(&mut *world), Some(entity), compiled.path(), constants, || {
-        engine.call_fn_with_options::<Dynamic>(
-            options,
-            &mut slot.vars,
-            compiled.ast(),
-            function,
-            args,
-        )
-    });
+    let result = run_in_context(
+        Some(&mut *world),
+        Some(entity),
+        compiled.path(),
+        constants,
+        || {
+            engine.call_fn_with_options::<Dynamic>(
+                options,
+                &mut slot.vars,
+                compiled.ast(),
+                function,
+                args,
+            )
+        },
+    );
     if let Err(error) = result {
         let definition = compiled.definition(function);
         let error = ScriptError::runtime(compiled.path(), entity, function, &error, definition);
@@ -132,7 +138,12 @@ pub(crate) fn detach(world: &mut World, entity: Entity, mut slots: Vec<ScriptSlo
 }
 
 /// Calls handler `function` with `payload` in every script of `entity`.
-pub(crate) fn dispatch_to_entity(world: &mut World, entity: Entity, function: &str, payload: &Dynamic) {
+pub(crate) fn dispatch_to_entity(
+    world: &mut World,
+    entity: Entity,
+    function: &str,
+    payload: &Dynamic,
+) {
     let engine = world.resource::<RhaiEngine>().arc();
     let Some(mut slots) = take_slots(world, entity) else {
         return;

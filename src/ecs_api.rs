@@ -57,9 +57,12 @@ fn number(value: &Dynamic) -> ScriptResult<f32> {
 fn register_math(engine: &mut Engine) {
     engine
         .register_type_with_name::<Vec3>("Vec3")
-        .register_fn("vec3", |x: Dynamic, y: Dynamic, z: Dynamic| -> ScriptResult<Vec3> {
-            Ok(Vec3::new(number(&x)?, number(&y)?, number(&z)?))
-        })
+        .register_fn(
+            "vec3",
+            |x: Dynamic, y: Dynamic, z: Dynamic| -> ScriptResult<Vec3> {
+                Ok(Vec3::new(number(&x)?, number(&y)?, number(&z)?))
+            },
+        )
         .register_get_set(
             "x",
             |v: &mut Vec3| v.x as FLOAT,
@@ -100,9 +103,16 @@ fn register_math(engine: &mut Engine) {
 fn register_transform(engine: &mut Engine) {
     engine
         .register_type_with_name::<Transform>("Transform")
-        .register_fn("transform_from_xyz", |x: Dynamic, y: Dynamic, z: Dynamic| {
-            Ok::<_, Box<EvalAltResult>>(Transform::from_xyz(number(&x)?, number(&y)?, number(&z)?))
-        })
+        .register_fn(
+            "transform_from_xyz",
+            |x: Dynamic, y: Dynamic, z: Dynamic| {
+                Ok::<_, Box<EvalAltResult>>(Transform::from_xyz(
+                    number(&x)?,
+                    number(&y)?,
+                    number(&z)?,
+                ))
+            },
+        )
         .register_get_set(
             "translation",
             |t: &mut Transform| t.translation,
@@ -159,7 +169,7 @@ fn register_commands(engine: &mut Engine) {
         })
         .register_fn("spawn_script", spawn_script)
         .register_fn("despawn", || {
-            with_script_world(|world, entity| despawn(world, entity))?
+            with_script_world(despawn)?
         })
         .register_fn("despawn", |entity: Entity| {
             with_script_world(|world, _| despawn(world, entity))?
@@ -170,8 +180,13 @@ fn register_commands(engine: &mut Engine) {
 
 fn spawn_script(path: &str, transform: Transform) -> ScriptResult<Entity> {
     with_script_world(|world, _| {
-        let script = world.resource::<AssetServer>().load::<RhaiScript>(path.to_owned());
-        world.commands().spawn((Script::new(script), transform)).id()
+        let script = world
+            .resource::<AssetServer>()
+            .load::<RhaiScript>(path.to_owned());
+        world
+            .commands()
+            .spawn((Script::new(script), transform))
+            .id()
     })
 }
 

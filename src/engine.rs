@@ -99,11 +99,13 @@ pub(crate) fn build_engine(limits: &ScriptLimits, setups: &[EngineSetup]) -> Rha
     #[allow(deprecated, reason = "Rhai marks on_var volatile, not deprecated")]
     engine.on_var(resolve_constant);
     engine.on_print(|text| {
-        with_current_path(|path| info!("{}: {text}", path.unwrap_or("script")));
+        with_current_path(
+            |path| info!(target: "bevy_rhai_hot::script", "{}: {text}", path.unwrap_or("script")),
+        );
     });
     engine.on_debug(|text, source, position| {
         let location = ScriptLocation::new(source.unwrap_or("script"), position);
-        debug!("{location}: {text}");
+        debug!(target: "bevy_rhai_hot::script", "{location}: {text}");
     });
     crate::ecs_api::register(&mut engine);
     for setup in setups {

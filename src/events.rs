@@ -186,8 +186,7 @@ pub trait RhaiAppExt {
     /// Lets scripts send message `M` to Rust with `send(name, payload)`; the
     /// payload is converted to `M` with serde, and Rust reads it with
     /// `MessageReader<M>`. A payload that does not fit is a script error.
-    fn add_message_from_script<M: Message + DeserializeOwned>(&mut self, name: &str)
-    -> &mut Self;
+    fn add_message_from_script<M: Message + DeserializeOwned>(&mut self, name: &str) -> &mut Self;
 
     /// Configures the script engine: register functions, types and modules.
     /// Call it while building the app, before it runs; setups apply in the
@@ -210,10 +209,7 @@ impl RhaiAppExt for App {
             let payload = match rhai::serde::to_dynamic(event.event()) {
                 Ok(payload) => payload,
                 Err(error) => {
-                    error!(
-                        "cannot pass {} to scripts: {error}",
-                        short_type_name::<E>()
-                    );
+                    error!("cannot pass {} to scripts: {error}", short_type_name::<E>());
                     return;
                 }
             };
@@ -224,10 +220,7 @@ impl RhaiAppExt for App {
         })
     }
 
-    fn add_message_from_script<M: Message + DeserializeOwned>(
-        &mut self,
-        name: &str,
-    ) -> &mut Self {
+    fn add_message_from_script<M: Message + DeserializeOwned>(&mut self, name: &str) -> &mut Self {
         self.add_message::<M>();
         self.world_mut()
             .get_resource_or_init::<ScriptMessageRoutes>()

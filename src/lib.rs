@@ -60,7 +60,6 @@
 //!
 //! Every handler is optional and may omit its parameter.
 
-
 mod asset;
 mod component;
 mod constants;

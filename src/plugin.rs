@@ -91,7 +91,12 @@ impl Plugin for RhaiPlugin {
             .add_observer(detach_slots)
             .configure_sets(
                 Update,
-                (RhaiSystems::Reload, RhaiSystems::Events, RhaiSystems::Update).chain(),
+                (
+                    RhaiSystems::Reload,
+                    RhaiSystems::Events,
+                    RhaiSystems::Update,
+                )
+                    .chain(),
             )
             .add_systems(
                 Update,

@@ -82,7 +82,10 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
         return Change::None;
     };
     let hash = asset.content_hash();
-    let version = asset.compiled().cloned().ok_or_else(|| asset.error().cloned());
+    let version = asset
+        .compiled()
+        .cloned()
+        .ok_or_else(|| asset.error().cloned());
     let mut live_scripts = world.resource_mut::<LiveScripts>();
     let entry = live_scripts.0.entry(id).or_default();
     if entry.last_seen == Some(hash) {

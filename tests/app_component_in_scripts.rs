@@ -32,7 +32,11 @@ fn scripts_read_and_write_an_app_component() {
         "fn on_update(dt) { set_health(min(health() + 10.0 * dt, 100.0)); }\n",
     );
     let script = h.load("scripts/regen.rhai");
-    let entity = h.app.world_mut().spawn((Script::new(script), Health(50.0))).id();
+    let entity = h
+        .app
+        .world_mut()
+        .spawn((Script::new(script), Health(50.0)))
+        .id();
     h.run_until_ready(entity);
     h.updates(9);
     let health = h.app.world().get::<Health>(entity).unwrap().0;
@@ -48,7 +52,10 @@ fn other_plugins_can_configure_the_engine_too() {
             engine.register_fn("answer", || 42_i64);
         });
     });
-    h.write("scripts/ask.rhai", "let a = 0;\nfn init() { a = answer(); }\n");
+    h.write(
+        "scripts/ask.rhai",
+        "let a = 0;\nfn init() { a = answer(); }\n",
+    );
     let entity = h.spawn("scripts/ask.rhai");
     h.run_until_ready(entity);
     assert_eq!(h.state::<i64>(entity, "a"), Some(42));

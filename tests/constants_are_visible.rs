@@ -29,17 +29,29 @@ fn constants_reach_handlers_and_helpers() {
     let x0: f64 = h.state(entity, "x").unwrap();
     h.update();
     let x1: f64 = h.state(entity, "x").unwrap();
-    assert!((x1 - x0 - 5.0 * FRAME.as_secs_f64()).abs() < 1e-9, "{x0} -> {x1}");
+    assert!(
+        (x1 - x0 - 5.0 * FRAME.as_secs_f64()).abs() < 1e-9,
+        "{x0} -> {x1}"
+    );
 
     // Constants are not state: a reload takes the new value.
     h.edit("scripts/c.rhai", &V1.replace("SPEED = 5.0", "SPEED = 50.0"));
     h.run_until("the reload", |world| {
-        !world.resource::<common::Recorded<ScriptReloaded>>().0.is_empty()
+        !world
+            .resource::<common::Recorded<ScriptReloaded>>()
+            .0
+            .is_empty()
     });
     let x2: f64 = h.state(entity, "x").unwrap();
     h.update();
     let x3: f64 = h.state(entity, "x").unwrap();
-    assert!((x3 - x2 - 50.0 * FRAME.as_secs_f64()).abs() < 1e-9, "{x2} -> {x3}");
+    assert!(
+        (x3 - x2 - 50.0 * FRAME.as_secs_f64()).abs() < 1e-9,
+        "{x2} -> {x3}"
+    );
     let state = h.app.world().get::<ScriptState>(entity).unwrap();
-    assert!(state.get("SPEED").is_none(), "constants are not part of the state");
+    assert!(
+        state.get("SPEED").is_none(),
+        "constants are not part of the state"
+    );
 }

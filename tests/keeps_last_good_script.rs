@@ -19,7 +19,10 @@ fn syntax_error_keeps_old_version_and_fix_recovers() {
 
     h.edit("scripts/a.rhai", BROKEN);
     h.run_until("the compile error", |world| {
-        !world.resource::<common::Recorded<ScriptError>>().0.is_empty()
+        !world
+            .resource::<common::Recorded<ScriptError>>()
+            .0
+            .is_empty()
     });
     let error = h.errors()[0].clone();
     let ScriptError::Compile { location, message } = &error else {
@@ -46,7 +49,10 @@ fn syntax_error_keeps_old_version_and_fix_recovers() {
 
     h.edit("scripts/a.rhai", FIXED);
     h.run_until("the fix to go live", |world| {
-        !world.resource::<common::Recorded<ScriptReloaded>>().0.is_empty()
+        !world
+            .resource::<common::Recorded<ScriptReloaded>>()
+            .0
+            .is_empty()
     });
     let at_fix: i64 = h.state(entity, "n").unwrap();
     h.update();
@@ -60,14 +66,24 @@ fn failing_top_level_code_is_a_compile_error() {
     h.write("scripts/a.rhai", GOOD);
     let entity = h.spawn("scripts/a.rhai");
     h.run_until_ready(entity);
-    h.edit("scripts/a.rhai", "let n = 0;\nlet m = 1 / 0;\nfn on_update() { n += 5; }\n");
+    h.edit(
+        "scripts/a.rhai",
+        "let n = 0;\nlet m = 1 / 0;\nfn on_update() { n += 5; }\n",
+    );
     h.run_until("the error", |world| {
-        !world.resource::<common::Recorded<ScriptError>>().0.is_empty()
+        !world
+            .resource::<common::Recorded<ScriptError>>()
+            .0
+            .is_empty()
     });
     let error = &h.errors()[0];
     assert!(matches!(error, ScriptError::Compile { .. }), "{error:?}");
     assert_eq!(error.location().line, Some(2), "{error}");
     let before: i64 = h.state(entity, "n").unwrap();
     h.update();
-    assert_eq!(h.state::<i64>(entity, "n"), Some(before + 1), "the old version still runs");
+    assert_eq!(
+        h.state::<i64>(entity, "n"),
+        Some(before + 1),
+        "the old version still runs"
+    );
 }

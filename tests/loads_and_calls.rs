@@ -34,7 +34,10 @@ fn init_runs_once_then_on_update_every_frame() {
     assert_eq!(h.state::<i64>(entity, "inits"), Some(1));
     let after_start: f64 = h.state(entity, "x").unwrap();
     let dt = FRAME.as_secs_f64();
-    assert!((after_start - (10.0 + 2.0 * dt)).abs() < 1e-9, "x = {after_start}");
+    assert!(
+        (after_start - (10.0 + 2.0 * dt)).abs() < 1e-9,
+        "x = {after_start}"
+    );
 
     h.updates(5);
     let x: f64 = h.state(entity, "x").unwrap();
@@ -69,7 +72,16 @@ fn transform_writes_are_seen_by_later_systems_in_the_same_frame() {
     h.updates(2);
     let seen = &h.app.world().resource::<SeenX>().0;
     let last = *seen.last().unwrap();
-    let now = h.app.world().get::<Transform>(entity).unwrap().translation.x;
-    assert_eq!(last, now, "the system after RhaiSystems::Update saw this frame's write");
+    let now = h
+        .app
+        .world()
+        .get::<Transform>(entity)
+        .unwrap()
+        .translation
+        .x;
+    assert_eq!(
+        last, now,
+        "the system after RhaiSystems::Update saw this frame's write"
+    );
     assert!(now >= 3.0);
 }

@@ -28,9 +28,16 @@ fn on_reload_runs_after_a_reload_with_state_intact() {
         "let reloads = 0;\nlet seen = -1;\nlet n = 7;\nfn on_reload() { reloads += 10; seen = n; }\n",
     );
     h.run_until("the reload", |world| {
-        !world.resource::<common::Recorded<ScriptReloaded>>().0.is_empty()
+        !world
+            .resource::<common::Recorded<ScriptReloaded>>()
+            .0
+            .is_empty()
     });
-    assert_eq!(h.state::<i64>(entity, "reloads"), Some(10), "the new version's on_reload ran once");
+    assert_eq!(
+        h.state::<i64>(entity, "reloads"),
+        Some(10),
+        "the new version's on_reload ran once"
+    );
     assert_eq!(h.state::<i64>(entity, "seen"), Some(7));
     assert_eq!(h.state::<i64>(other, "reloads"), Some(0));
 }

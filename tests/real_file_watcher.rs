@@ -63,7 +63,10 @@ fn saving_the_file_reloads_the_script() {
         if now < before {
             reloaded = true;
             // The state was kept: it went on from where it was.
-            assert!(now > before - 2_000 && now < 0 || now >= before - 2_000, "{before} -> {now}");
+            assert!(
+                now > before - 2_000 && now < 0 || now >= before - 2_000,
+                "{before} -> {now}"
+            );
             break;
         }
         std::thread::sleep(Duration::from_millis(2));

@@ -25,17 +25,31 @@ fn reload_changes_behaviour_and_keeps_state() {
 
     h.edit("scripts/counter.rhai", V2);
     h.run_until("the reload", |world| {
-        !world.resource::<common::Recorded<ScriptReloaded>>().0.is_empty()
+        !world
+            .resource::<common::Recorded<ScriptReloaded>>()
+            .0
+            .is_empty()
     });
     let at_reload: i64 = h.state(a, "count").unwrap();
-    assert!(at_reload >= before, "state was not reset: {at_reload} < {before}");
-    assert_eq!(h.state::<i64>(a, "bonus"), Some(5), "a new variable gets its default");
+    assert!(
+        at_reload >= before,
+        "state was not reset: {at_reload} < {before}"
+    );
+    assert_eq!(
+        h.state::<i64>(a, "bonus"),
+        Some(5),
+        "a new variable gets its default"
+    );
 
     h.update();
     assert_eq!(h.state::<i64>(a, "count"), Some(at_reload + 100));
     let b_count: i64 = h.state(b, "count").unwrap();
     h.update();
-    assert_eq!(h.state::<i64>(b, "count"), Some(b_count + 100), "every entity runs the new version");
+    assert_eq!(
+        h.state::<i64>(b, "count"),
+        Some(b_count + 100),
+        "every entity runs the new version"
+    );
 
     let reloaded = &h.reloads()[0];
     assert_eq!(reloaded.path, "scripts/counter.rhai");
@@ -60,7 +74,9 @@ fn identical_content_reloads_nothing() {
     };
     // A duplicate watcher event: the asset server reloads the same bytes.
     h.notify_modified("scripts/counter.rhai");
-    h.run_until("the asset server to reload the file", |world| modified(world) == 1);
+    h.run_until("the asset server to reload the file", |world| {
+        modified(world) == 1
+    });
     h.updates(3);
     assert!(h.reloads().is_empty(), "identical content must not reload");
 

@@ -9,8 +9,14 @@ use common::Harness;
 #[test]
 fn endless_loop_is_stopped_by_the_operation_limit() {
     let mut h = Harness::new();
-    h.write("scripts/loop.rhai", "let entered = 0;\nfn on_update() {\n    entered += 1;\n    loop { let spin = 1; }\n}\n");
-    h.write("scripts/fine.rhai", "let n = 0;\nfn on_update() { n += 1; }\n");
+    h.write(
+        "scripts/loop.rhai",
+        "let entered = 0;\nfn on_update() {\n    entered += 1;\n    loop { let spin = 1; }\n}\n",
+    );
+    h.write(
+        "scripts/fine.rhai",
+        "let n = 0;\nfn on_update() { n += 1; }\n",
+    );
     let looping = h.spawn("scripts/loop.rhai");
     let fine = h.spawn("scripts/fine.rhai");
     h.run_until_ready(looping);
@@ -18,7 +24,11 @@ fn endless_loop_is_stopped_by_the_operation_limit() {
     let before: i64 = h.state(fine, "n").unwrap();
     h.update();
 
-    assert_eq!(h.state::<i64>(fine, "n"), Some(before + 1), "the frame went on");
+    assert_eq!(
+        h.state::<i64>(fine, "n"),
+        Some(before + 1),
+        "the frame went on"
+    );
     let error = h
         .errors()
         .iter()
@@ -27,13 +37,19 @@ fn endless_loop_is_stopped_by_the_operation_limit() {
     assert!(error.message().contains("operation limit"), "{error}");
     // Rhai gives this error no position: it points at the running handler.
     assert_eq!(error.location().line, Some(2), "{error}");
-    assert!(h.state::<i64>(looping, "entered").unwrap() >= 1, "state kept");
+    assert!(
+        h.state::<i64>(looping, "entered").unwrap() >= 1,
+        "state kept"
+    );
 }
 
 #[test]
 fn endless_recursion_is_stopped_by_the_call_depth_limit() {
     let mut h = Harness::new();
-    h.write("scripts/recurse.rhai", "fn down(n) { down(n + 1) }\nfn init() { down(0); }\n");
+    h.write(
+        "scripts/recurse.rhai",
+        "fn down(n) { down(n + 1) }\nfn init() { down(0); }\n",
+    );
     let entity = h.spawn("scripts/recurse.rhai");
     h.run_until_ready(entity);
     let error = &h.errors()[0];
@@ -60,8 +76,15 @@ fn limits_are_configurable() {
         ..Default::default()
     };
     let mut h = Harness::with(RhaiPlugin::default().with_limits(limits), |_| {});
-    h.write("scripts/busy.rhai", "fn init() { let s = 0; for i in 0..100 { s += i; } }\n");
+    h.write(
+        "scripts/busy.rhai",
+        "fn init() { let s = 0; for i in 0..100 { s += i; } }\n",
+    );
     let entity = h.spawn("scripts/busy.rhai");
     h.run_until_ready(entity);
-    assert!(h.errors()[0].message().contains("operation limit"), "{:?}", h.errors());
+    assert!(
+        h.errors()[0].message().contains("operation limit"),
+        "{:?}",
+        h.errors()
+    );
 }

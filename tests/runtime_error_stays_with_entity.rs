@@ -33,7 +33,12 @@ fn runtime_error_is_reported_and_contained() {
     let good_before: i64 = h.state(good, "n").unwrap();
     h.updates(3);
 
-    assert_eq!(h.errors().len(), 3, "one message per failing call: {:?}", h.errors());
+    assert_eq!(
+        h.errors().len(),
+        3,
+        "one message per failing call: {:?}",
+        h.errors()
+    );
     let ScriptError::Runtime {
         location,
         entity,
@@ -64,7 +69,10 @@ fn an_error_inside_a_helper_names_the_helper_line() {
     );
     let entity = h.spawn("scripts/helper.rhai");
     h.run_until("the error", |world| {
-        !world.resource::<common::Recorded<ScriptError>>().0.is_empty()
+        !world
+            .resource::<common::Recorded<ScriptError>>()
+            .0
+            .is_empty()
     });
     let error = &h.errors()[0];
     assert_eq!(error.location().line, Some(2), "{error}");

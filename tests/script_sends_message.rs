@@ -57,5 +57,10 @@ fn bad_payload_and_unknown_name_are_script_errors() {
         .write_message(ScriptEvent::to(entity, "oops"));
     h.update();
     let error = &h.errors()[1];
-    assert!(error.message().contains("no Rust message is registered as 'nope'"), "{error}");
+    assert!(
+        error
+            .message()
+            .contains("no Rust message is registered as 'nope'"),
+        "{error}"
+    );
 }

@@ -25,9 +25,11 @@ fn hundred_entities_share_one_compile_and_keep_separate_state() {
     );
     let entities: Vec<Entity> = (0..100).map(|_| h.spawn("scripts/shared.rhai")).collect();
     h.run_until("all 100 entities to start", |world| {
-        entities
-            .iter()
-            .all(|&e| world.get::<ScriptState>(e).is_some_and(ScriptState::is_ready))
+        entities.iter().all(|&e| {
+            world
+                .get::<ScriptState>(e)
+                .is_some_and(ScriptState::is_ready)
+        })
     });
     assert_eq!(COMPILES.load(Ordering::SeqCst), 1);
 

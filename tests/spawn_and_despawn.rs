@@ -66,8 +66,14 @@ fn despawn_another_entity_and_remove_a_script() {
         app.add_message_from_script::<Gone>("gone");
     });
     h.record::<Gone>();
-    h.write("scripts/victim.rhai", "fn on_detach() { send(\"gone\", #{ lived: 1 }); }");
-    h.write("scripts/killer.rhai", "let target = ();\nfn on_kill() { despawn(target); }");
+    h.write(
+        "scripts/victim.rhai",
+        "fn on_detach() { send(\"gone\", #{ lived: 1 }); }",
+    );
+    h.write(
+        "scripts/killer.rhai",
+        "let target = ();\nfn on_kill() { despawn(target); }",
+    );
     let victim = h.spawn("scripts/victim.rhai");
     let killer = h.spawn("scripts/killer.rhai");
     h.run_until_ready(victim);
@@ -77,7 +83,9 @@ fn despawn_another_entity_and_remove_a_script() {
         .get_mut::<ScriptState>(killer)
         .unwrap()
         .set("target", bevy_rhai_hot::rhai::Dynamic::from(victim));
-    h.app.world_mut().write_message(ScriptEvent::to(killer, "kill"));
+    h.app
+        .world_mut()
+        .write_message(ScriptEvent::to(killer, "kill"));
     h.update();
     assert!(h.app.world().get_entity(victim).is_err());
     assert_eq!(h.app.world().resource::<Recorded<Gone>>().0.len(), 1);
@@ -86,7 +94,9 @@ fn despawn_another_entity_and_remove_a_script() {
     h.app.world_mut().entity_mut(killer).remove::<Script>();
     h.update();
     assert!(h.app.world().get_entity(killer).is_ok());
-    h.app.world_mut().write_message(ScriptEvent::to(killer, "kill"));
+    h.app
+        .world_mut()
+        .write_message(ScriptEvent::to(killer, "kill"));
     h.update();
     assert!(h.errors().is_empty(), "{:?}", h.errors());
 }

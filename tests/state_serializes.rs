@@ -30,11 +30,19 @@ fn state_round_trips_through_json() {
 
     let restored: ScriptState = serde_json::from_str(&saved).unwrap();
     let script = h.load("scripts/hero.rhai");
-    let copy = h.app.world_mut().spawn((Script::new(script), restored)).id();
+    let copy = h
+        .app
+        .world_mut()
+        .spawn((Script::new(script), restored))
+        .id();
     h.run_until_ready(copy);
     assert_eq!(h.state::<i64>(copy, "gold"), Some(15));
     assert_eq!(h.state::<String>(copy, "name").as_deref(), Some("hero"));
-    assert_eq!(h.state::<i64>(copy, "inits"), Some(1), "init did not run again");
+    assert_eq!(
+        h.state::<i64>(copy, "inits"),
+        Some(1),
+        "init did not run again"
+    );
 
     h.app
         .world_mut()

@@ -53,9 +53,16 @@ fn typed_entity_event_round_trip() {
     });
     h.app.world_mut().flush();
     assert_eq!(h.state::<f64>(target, "hp"), Some(70.0));
-    assert_eq!(h.state::<String>(target, "last_kind").as_deref(), Some("fire"));
+    assert_eq!(
+        h.state::<String>(target, "last_kind").as_deref(),
+        Some("fire")
+    );
     assert_eq!(h.state::<u64>(target, "hit_by"), Some(target.to_bits()));
-    assert_eq!(h.state::<f64>(bystander, "hp"), Some(100.0), "only the target handles it");
+    assert_eq!(
+        h.state::<f64>(bystander, "hp"),
+        Some(100.0),
+        "only the target handles it"
+    );
 
     // Triggered through commands from a system, with a renamed handler.
     h.app.world_mut().commands().trigger(Heal {
