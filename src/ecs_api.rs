@@ -168,9 +168,7 @@ fn register_commands(engine: &mut Engine) {
             spawn_script(path, Transform::default())
         })
         .register_fn("spawn_script", spawn_script)
-        .register_fn("despawn", || {
-            with_script_world(despawn)?
-        })
+        .register_fn("despawn", || with_script_world(despawn)?)
         .register_fn("despawn", |entity: Entity| {
             with_script_world(|world, _| despawn(world, entity))?
         })
