@@ -182,7 +182,7 @@ pub(crate) fn sync_slots(
         };
         state.slots.push(slot);
     }
-    commands.entity(entity).insert(PendingScripts);
+    commands.entity(entity).try_insert(PendingScripts);
     if !old.is_empty() {
         commands.queue(move |world: &mut World| crate::dispatch::detach(world, entity, old));
     }

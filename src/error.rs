@@ -54,6 +54,16 @@ pub enum ScriptError {
         /// What is wrong.
         message: String,
     },
+    /// The asset server could not read the script file, for example because
+    /// it was deleted. Bevy logs these itself; the last good version keeps
+    /// running.
+    #[error("{location}: {message}")]
+    Load {
+        /// The script that failed to load.
+        location: ScriptLocation,
+        /// What the asset server reported.
+        message: String,
+    },
     /// A script function failed while handling an event for one entity.
     /// The entity keeps its state and the other entities go on.
     #[error("{location}: {function} on entity {entity}: {message}")]
@@ -73,14 +83,18 @@ impl ScriptError {
     /// Where the error is.
     pub fn location(&self) -> &ScriptLocation {
         match self {
-            Self::Compile { location, .. } | Self::Runtime { location, .. } => location,
+            Self::Compile { location, .. }
+            | Self::Load { location, .. }
+            | Self::Runtime { location, .. } => location,
         }
     }
 
     /// What went wrong, without the location.
     pub fn message(&self) -> &str {
         match self {
-            Self::Compile { message, .. } | Self::Runtime { message, .. } => message,
+            Self::Compile { message, .. }
+            | Self::Load { message, .. }
+            | Self::Runtime { message, .. } => message,
         }
     }
 

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use bevy::asset::AssetLoadFailedEvent;
 use bevy::ecs::message::{MessageCursor, Messages};
 use bevy::prelude::*;
 
@@ -12,6 +13,7 @@ use crate::asset::{CompiledScript, RhaiScript};
 use crate::component::{PendingScripts, ScriptState};
 use crate::dispatch::{INIT, LoggedErrors, ON_RELOAD, call, put_slots, report, take_slots};
 use crate::engine::RhaiEngine;
+use crate::error::{ScriptError, ScriptLocation};
 
 /// Sent when a script that was running has been replaced by a new version.
 /// Every entity using it runs the new version from the next call on.
@@ -45,7 +47,7 @@ impl LiveScripts {
 /// What a new asset version means for the running game.
 enum Change {
     None,
-    Broken(crate::ScriptError),
+    Broken(ScriptError),
     FirstVersion,
     Reloaded(Arc<CompiledScript>),
 }
@@ -54,6 +56,7 @@ enum Change {
 pub(crate) fn apply_script_changes(
     world: &mut World,
     mut cursor: Local<MessageCursor<AssetEvent<RhaiScript>>>,
+    mut failures: Local<MessageCursor<AssetLoadFailedEvent<RhaiScript>>>,
     scripted: &mut QueryState<(Entity, &ScriptState)>,
     pending: &mut QueryState<Entity, With<PendingScripts>>,
 ) {
@@ -72,8 +75,31 @@ pub(crate) fn apply_script_changes(
             Change::Reloaded(compiled) => reload_entities(world, scripted, id, compiled),
         }
     }
+    forward_load_failures(world, &mut failures);
     start_pending(world, pending);
     world.flush();
+}
+
+/// Sends a [`ScriptError::Load`] for each script file the asset server could
+/// not read (Bevy has logged it already). The live version keeps running.
+fn forward_load_failures(
+    world: &mut World,
+    failures: &mut MessageCursor<AssetLoadFailedEvent<RhaiScript>>,
+) {
+    let errors: Vec<ScriptError> = failures
+        .read(world.resource::<Messages<AssetLoadFailedEvent<RhaiScript>>>())
+        .map(|failure| ScriptError::Load {
+            location: ScriptLocation {
+                path: failure.path.to_string(),
+                line: None,
+                column: None,
+            },
+            message: failure.error.to_string(),
+        })
+        .collect();
+    for error in errors {
+        world.write_message(error);
+    }
 }
 
 /// Compares the asset's current version with the live one and records it.

@@ -112,11 +112,16 @@ impl Harness {
 
     /// Sends a "modified" event for `relative`, as a watcher would for a save.
     pub fn notify_modified(&self, relative: &str) {
+        self.send_event(AssetSourceEvent::ModifiedAsset(relative.into()));
+    }
+
+    /// Sends `event` as the file watcher would.
+    pub fn send_event(&self, event: AssetSourceEvent) {
         let sender = self.watcher.lock().unwrap();
         sender
             .as_ref()
             .expect("the asset server built its watcher")
-            .send_blocking(AssetSourceEvent::ModifiedAsset(relative.into()))
+            .send_blocking(event)
             .unwrap();
     }
 

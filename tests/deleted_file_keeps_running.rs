@@ -1,0 +1,55 @@
+//! Deleting a script file while it runs loses nothing: the last good version
+//! keeps running, a failed read is reported, and writing the file back
+//! reloads it.
+
+mod common;
+
+use bevy::asset::io::AssetSourceEvent;
+use bevy_rhai_hot::prelude::*;
+use common::Harness;
+
+#[test]
+fn deleting_and_restoring_the_file() {
+    let mut h = Harness::new();
+    h.write("scripts/a.rhai", "let n = 0;\nfn on_update() { n += 1; }\n");
+    let entity = h.spawn("scripts/a.rhai");
+    h.run_until_ready(entity);
+
+    std::fs::remove_file(h.path("scripts/a.rhai")).unwrap();
+    h.send_event(AssetSourceEvent::RemovedAsset("scripts/a.rhai".into()));
+    // Some watchers report a deletion as a modification: the read fails.
+    h.notify_modified("scripts/a.rhai");
+    h.run_until("the failed read", |world| {
+        !world
+            .resource::<common::Recorded<ScriptError>>()
+            .0
+            .is_empty()
+    });
+    let error = &h.errors()[0];
+    assert!(matches!(error, ScriptError::Load { .. }), "{error:?}");
+    assert_eq!(error.location().path, "scripts/a.rhai");
+
+    let before: i64 = h.state(entity, "n").unwrap();
+    h.updates(3);
+    assert_eq!(
+        h.state::<i64>(entity, "n"),
+        Some(before + 3),
+        "the live version runs on"
+    );
+
+    h.write(
+        "scripts/a.rhai",
+        "let n = 0;\nfn on_update() { n += 100; }\n",
+    );
+    h.send_event(AssetSourceEvent::AddedAsset("scripts/a.rhai".into()));
+    h.run_until("the restored file to reload", |world| {
+        !world
+            .resource::<common::Recorded<ScriptReloaded>>()
+            .0
+            .is_empty()
+    });
+    let at_reload: i64 = h.state(entity, "n").unwrap();
+    assert!(at_reload >= before + 3, "state kept");
+    h.update();
+    assert_eq!(h.state::<i64>(entity, "n"), Some(at_reload + 100));
+}
