@@ -59,6 +59,11 @@ impl RhaiScript {
         self.compiled.as_ref().ok()
     }
 
+    /// The compiled script, or why this version does not compile.
+    pub fn version(&self) -> Result<&Arc<CompiledScript>, &ScriptError> {
+        self.compiled.as_ref()
+    }
+
     /// Why this version does not compile, if it does not.
     pub fn error(&self) -> Option<&ScriptError> {
         self.compiled.as_ref().err()

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use bevy::prelude::*;
 use rhai::{CallFnOptions, Dynamic, Engine, FuncArgs};
 
+use crate::asset::CompiledScript;
 use crate::component::{ScriptSlot, ScriptState};
 use crate::context::run_in_context;
 use crate::engine::RhaiEngine;
@@ -86,25 +87,43 @@ pub(crate) fn call(
     }
 }
 
-/// Calls handler `function` with `payload` if the slot's script defines it,
-/// with one parameter or none (a handler may ignore the payload).
-pub(crate) fn call_handler(
+/// Calls `function`, which the slot's script defines with `arity`
+/// parameters: with `argument` if it takes one, without if it takes none.
+fn call_with_arity(
     world: &mut World,
     engine: &Engine,
     entity: Entity,
     slot: &mut ScriptSlot,
     function: &str,
-    payload: &Dynamic,
+    arity: usize,
+    argument: Dynamic,
 ) {
-    let arity = slot
-        .compiled
-        .as_ref()
-        .and_then(|compiled| compiled.handler_arity(function, 1));
-    match arity {
-        Some(0) => call(world, engine, entity, slot, function, ()),
-        Some(_) => call(world, engine, entity, slot, function, (payload.clone(),)),
-        None => {}
+    if arity == 0 {
+        call(world, engine, entity, slot, function, ());
+    } else {
+        call(world, engine, entity, slot, function, (argument,));
     }
+}
+
+/// Entities with a script for which `wants` holds, into `targets`.
+fn collect_targets(
+    world: &World,
+    entities: &mut QueryState<(Entity, &ScriptState)>,
+    targets: &mut Vec<Entity>,
+    wants: impl Fn(&CompiledScript) -> bool,
+) {
+    targets.clear();
+    targets.extend(
+        entities
+            .iter(world)
+            .filter(|(_, state)| {
+                state
+                    .slots
+                    .iter()
+                    .any(|slot| slot.compiled.as_deref().is_some_and(&wants))
+            })
+            .map(|(entity, _)| entity),
+    );
 }
 
 /// Takes an entity's script slots out of the world for the duration of its
@@ -149,7 +168,21 @@ pub(crate) fn dispatch_to_entity(
         return;
     };
     for slot in &mut slots {
-        call_handler(world, &engine, entity, slot, function, payload);
+        let arity = slot
+            .compiled
+            .as_ref()
+            .and_then(|compiled| compiled.handler_arity(function, 1));
+        if let Some(arity) = arity {
+            call_with_arity(
+                world,
+                &engine,
+                entity,
+                slot,
+                function,
+                arity,
+                payload.clone(),
+            );
+        }
     }
     put_slots(world, entity, slots);
 }
@@ -162,17 +195,10 @@ pub(crate) fn dispatch_to_all(
     function: &str,
     payload: &Dynamic,
 ) {
-    let targets: Vec<Entity> = entities
-        .iter(world)
-        .filter(|(_, state)| {
-            state.slots.iter().any(|slot| {
-                slot.compiled
-                    .as_ref()
-                    .is_some_and(|compiled| compiled.handler_arity(function, 1).is_some())
-            })
-        })
-        .map(|(entity, _)| entity)
-        .collect();
+    let mut targets = Vec::new();
+    collect_targets(world, entities, &mut targets, |compiled| {
+        compiled.handler_arity(function, 1).is_some()
+    });
     for entity in targets {
         dispatch_to_entity(world, entity, function, payload);
     }
@@ -187,19 +213,9 @@ pub(crate) fn run_on_update(
 ) {
     let engine = world.resource::<RhaiEngine>().arc();
     let dt = world.resource::<Time>().delta_secs_f64();
-    targets.clear();
-    targets.extend(
-        entities
-            .iter(world)
-            .filter(|(_, state)| {
-                state.slots.iter().any(|slot| {
-                    slot.compiled
-                        .as_ref()
-                        .is_some_and(|compiled| compiled.on_update_arity().is_some())
-                })
-            })
-            .map(|(entity, _)| entity),
-    );
+    collect_targets(world, entities, &mut targets, |compiled| {
+        compiled.on_update_arity().is_some()
+    });
     for &entity in targets.iter() {
         let Some(mut slots) = take_slots(world, entity) else {
             continue;
@@ -209,10 +225,8 @@ pub(crate) fn run_on_update(
                 .compiled
                 .as_ref()
                 .and_then(|compiled| compiled.on_update_arity());
-            match arity {
-                Some(0) => call(world, &engine, entity, slot, ON_UPDATE, ()),
-                Some(_) => call(world, &engine, entity, slot, ON_UPDATE, (dt,)),
-                None => {}
+            if let Some(arity) = arity {
+                call_with_arity(world, &engine, entity, slot, ON_UPDATE, arity, dt.into());
             }
         }
         put_slots(world, entity, slots);

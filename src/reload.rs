@@ -46,9 +46,10 @@ impl LiveScripts {
 
 /// What a new asset version means for the running game.
 enum Change {
+    /// Nothing for running entities to do (duplicate, or a first version:
+    /// waiting entities pick that up when they start).
     None,
     Broken(ScriptError),
-    FirstVersion,
     Reloaded(Arc<CompiledScript>),
 }
 
@@ -61,16 +62,26 @@ pub(crate) fn apply_script_changes(
     pending: &mut QueryState<Entity, With<PendingScripts>>,
 ) {
     let mut changed: Vec<AssetId<RhaiScript>> = Vec::new();
+    let mut removed = Vec::new();
     for event in cursor.read(world.resource::<Messages<AssetEvent<RhaiScript>>>()) {
-        if let AssetEvent::Added { id } | AssetEvent::Modified { id } = event
-            && !changed.contains(id)
-        {
-            changed.push(*id);
+        match event {
+            AssetEvent::Added { id } | AssetEvent::Modified { id } if !changed.contains(id) => {
+                changed.push(*id);
+            }
+            // Entities still running it keep their version alive.
+            AssetEvent::Removed { id } => {
+                removed.push(*id);
+            }
+            _ => {}
         }
+    }
+    let mut live_scripts = world.resource_mut::<LiveScripts>();
+    for id in removed {
+        live_scripts.0.remove(&id);
     }
     for id in changed {
         match classify(world, id) {
-            Change::None | Change::FirstVersion => {}
+            Change::None => {}
             Change::Broken(error) => report(world, error),
             Change::Reloaded(compiled) => reload_entities(world, scripted, id, compiled),
         }
@@ -108,10 +119,7 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
         return Change::None;
     };
     let hash = asset.content_hash();
-    let version = asset
-        .compiled()
-        .cloned()
-        .ok_or_else(|| asset.error().cloned());
+    let version = asset.version().map(Arc::clone).map_err(Clone::clone);
     let mut live_scripts = world.resource_mut::<LiveScripts>();
     let entry = live_scripts.0.entry(id).or_default();
     if entry.last_seen == Some(hash) {
@@ -119,8 +127,7 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
     }
     entry.last_seen = Some(hash);
     match version {
-        Err(Some(error)) => Change::Broken(error),
-        Err(None) => Change::None,
+        Err(error) => Change::Broken(error),
         Ok(compiled) => {
             if entry
                 .live
@@ -134,7 +141,7 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
             world.resource_mut::<LoggedErrors>().forget_script(&path);
             if first {
                 debug!("{path}: loaded");
-                Change::FirstVersion
+                Change::None
             } else {
                 info!("{path}: reloaded");
                 world.write_message(ScriptReloaded { id, path });
