@@ -36,12 +36,7 @@ fn constants_reach_handlers_and_helpers() {
 
     // Constants are not state: a reload takes the new value.
     h.edit("scripts/c.rhai", &V1.replace("SPEED = 5.0", "SPEED = 50.0"));
-    h.run_until("the reload", |world| {
-        !world
-            .resource::<common::Recorded<ScriptReloaded>>()
-            .0
-            .is_empty()
-    });
+    h.run_until_reloads(1);
     let x2: f64 = h.state(entity, "x").unwrap();
     h.update();
     let x3: f64 = h.state(entity, "x").unwrap();

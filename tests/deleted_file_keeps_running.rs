@@ -19,12 +19,7 @@ fn deleting_and_restoring_the_file() {
     h.send_event(AssetSourceEvent::RemovedAsset("scripts/a.rhai".into()));
     // Some watchers report a deletion as a modification: the read fails.
     h.notify_modified("scripts/a.rhai");
-    h.run_until("the failed read", |world| {
-        !world
-            .resource::<common::Recorded<ScriptError>>()
-            .0
-            .is_empty()
-    });
+    h.run_until_errors(1);
     let error = &h.errors()[0];
     assert!(matches!(error, ScriptError::Load { .. }), "{error:?}");
     assert_eq!(error.location().path, "scripts/a.rhai");
@@ -42,12 +37,7 @@ fn deleting_and_restoring_the_file() {
         "let n = 0;\nfn on_update() { n += 100; }\n",
     );
     h.send_event(AssetSourceEvent::AddedAsset("scripts/a.rhai".into()));
-    h.run_until("the restored file to reload", |world| {
-        !world
-            .resource::<common::Recorded<ScriptReloaded>>()
-            .0
-            .is_empty()
-    });
+    h.run_until_reloads(1);
     let at_reload: i64 = h.state(entity, "n").unwrap();
     assert!(at_reload >= before + 3, "state kept");
     h.update();

@@ -14,12 +14,7 @@ fn entities_start_once_the_broken_first_version_is_fixed() {
         "let started = false;\nfn init() { started = true; \n",
     );
     let entity = h.spawn("scripts/late.rhai");
-    h.run_until("the compile error", |world| {
-        !world
-            .resource::<common::Recorded<ScriptError>>()
-            .0
-            .is_empty()
-    });
+    h.run_until_errors(1);
     h.updates(10);
     assert_eq!(
         h.errors().len(),

@@ -18,12 +18,7 @@ fn syntax_error_keeps_old_version_and_fix_recovers() {
     h.run_until_ready(entity);
 
     h.edit("scripts/a.rhai", BROKEN);
-    h.run_until("the compile error", |world| {
-        !world
-            .resource::<common::Recorded<ScriptError>>()
-            .0
-            .is_empty()
-    });
+    h.run_until_errors(1);
     let error = h.errors()[0].clone();
     let ScriptError::Compile { location, message } = &error else {
         panic!("expected a compile error, got {error:?}");
@@ -48,12 +43,7 @@ fn syntax_error_keeps_old_version_and_fix_recovers() {
     assert_eq!(h.errors().len(), 1, "{:?}", h.errors());
 
     h.edit("scripts/a.rhai", FIXED);
-    h.run_until("the fix to go live", |world| {
-        !world
-            .resource::<common::Recorded<ScriptReloaded>>()
-            .0
-            .is_empty()
-    });
+    h.run_until_reloads(1);
     let at_fix: i64 = h.state(entity, "n").unwrap();
     h.update();
     assert_eq!(h.state::<i64>(entity, "n"), Some(at_fix + 10));
@@ -70,12 +60,7 @@ fn failing_top_level_code_is_a_compile_error() {
         "scripts/a.rhai",
         "let n = 0;\nlet m = 1 / 0;\nfn on_update() { n += 5; }\n",
     );
-    h.run_until("the error", |world| {
-        !world
-            .resource::<common::Recorded<ScriptError>>()
-            .0
-            .is_empty()
-    });
+    h.run_until_errors(1);
     let error = &h.errors()[0];
     assert!(matches!(error, ScriptError::Compile { .. }), "{error:?}");
     assert_eq!(error.location().line, Some(2), "{error}");

@@ -3,7 +3,6 @@
 
 mod common;
 
-use bevy_rhai_hot::prelude::*;
 use common::Harness;
 
 #[test]
@@ -27,12 +26,7 @@ fn on_reload_runs_after_a_reload_with_state_intact() {
         "scripts/a.rhai",
         "let reloads = 0;\nlet seen = -1;\nlet n = 7;\nfn on_reload() { reloads += 10; seen = n; }\n",
     );
-    h.run_until("the reload", |world| {
-        !world
-            .resource::<common::Recorded<ScriptReloaded>>()
-            .0
-            .is_empty()
-    });
+    h.run_until_reloads(1);
     assert_eq!(
         h.state::<i64>(entity, "reloads"),
         Some(10),

@@ -24,12 +24,7 @@ fn reload_changes_behaviour_and_keeps_state() {
     assert!(before >= 4);
 
     h.edit("scripts/counter.rhai", V2);
-    h.run_until("the reload", |world| {
-        !world
-            .resource::<common::Recorded<ScriptReloaded>>()
-            .0
-            .is_empty()
-    });
+    h.run_until_reloads(1);
     let at_reload: i64 = h.state(a, "count").unwrap();
     assert!(
         at_reload >= before,

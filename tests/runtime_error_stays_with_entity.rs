@@ -68,12 +68,7 @@ fn an_error_inside_a_helper_names_the_helper_line() {
         "fn helper() {\n    throw \"boom\";\n}\nfn on_update() {\n    helper();\n}\n",
     );
     let entity = h.spawn("scripts/helper.rhai");
-    h.run_until("the error", |world| {
-        !world
-            .resource::<common::Recorded<ScriptError>>()
-            .0
-            .is_empty()
-    });
+    h.run_until_errors(1);
     let error = &h.errors()[0];
     assert_eq!(error.location().line, Some(2), "{error}");
     assert!(error.message().contains("boom"), "{error}");

@@ -173,6 +173,20 @@ impl Harness {
         });
     }
 
+    /// Updates until at least `count` scripts were reloaded in all.
+    pub fn run_until_reloads(&mut self, count: usize) {
+        self.run_until(&format!("{count} reload(s)"), |world| {
+            world.resource::<Recorded<ScriptReloaded>>().0.len() >= count
+        });
+    }
+
+    /// Updates until at least `count` script errors were reported in all.
+    pub fn run_until_errors(&mut self, count: usize) {
+        self.run_until(&format!("{count} script error(s)"), |world| {
+            world.resource::<Recorded<ScriptError>>().0.len() >= count
+        });
+    }
+
     /// State variable `name` of `entity`, converted with serde.
     pub fn state<T: DeserializeOwned>(&self, entity: Entity, name: &str) -> Option<T> {
         self.app
