@@ -144,7 +144,7 @@ pub(crate) fn put_slots(world: &mut World, entity: Entity, slots: Vec<ScriptSlot
 
 /// Runs `on_detach()` for scripts that left `entity`.
 pub(crate) fn detach(world: &mut World, entity: Entity, mut slots: Vec<ScriptSlot>) {
-    let engine = world.resource::<RhaiEngine>().arc();
+    let engine = RhaiEngine::of(world);
     for slot in slots.iter_mut().filter(|slot| slot.started) {
         if slot
             .compiled
@@ -163,7 +163,7 @@ pub(crate) fn dispatch_to_entity(
     function: &str,
     payload: &Dynamic,
 ) {
-    let engine = world.resource::<RhaiEngine>().arc();
+    let engine = RhaiEngine::of(world);
     let Some(mut slots) = take_slots(world, entity) else {
         return;
     };
@@ -211,7 +211,7 @@ pub(crate) fn run_on_update(
     entities: &mut QueryState<(Entity, &ScriptState)>,
     mut targets: Local<Vec<Entity>>,
 ) {
-    let engine = world.resource::<RhaiEngine>().arc();
+    let engine = RhaiEngine::of(world);
     let dt = world.resource::<Time>().delta_secs_f64();
     collect_targets(world, entities, &mut targets, |compiled| {
         compiled.on_update_arity().is_some()

@@ -33,6 +33,17 @@ impl RhaiEngine {
     pub(crate) fn arc(&self) -> Arc<Engine> {
         self.0.clone()
     }
+
+    /// The engine of `world`'s app, for the plugin's systems.
+    pub(crate) fn of(world: &World) -> Arc<Engine> {
+        world
+            .get_resource::<Self>()
+            .expect(
+                "RhaiPlugin builds the script engine in Plugin::finish: \
+                 call app.finish() and app.cleanup() before app.update() (App::run does)",
+            )
+            .arc()
+    }
 }
 
 /// Engine set-up functions collected from the plugin and from other plugins,

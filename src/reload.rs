@@ -159,7 +159,7 @@ fn reload_entities(
     id: AssetId<RhaiScript>,
     compiled: Arc<CompiledScript>,
 ) {
-    let engine = world.resource::<RhaiEngine>().arc();
+    let engine = RhaiEngine::of(world);
     let users: Vec<Entity> = scripted
         .iter(world)
         .filter(|(_, state)| {
@@ -195,7 +195,7 @@ fn start_pending(world: &mut World, pending: &mut QueryState<Entity, With<Pendin
     if waiting.is_empty() {
         return;
     }
-    let engine = world.resource::<RhaiEngine>().arc();
+    let engine = RhaiEngine::of(world);
     for entity in waiting {
         let Some(mut slots) = take_slots(world, entity) else {
             continue;
