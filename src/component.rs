@@ -13,10 +13,11 @@ use crate::asset::{CompiledScript, RhaiScript};
 /// Attaches one or more scripts to an entity.
 ///
 /// Spawning an entity with it is all it takes: the plugin gives the entity a
-/// [`ScriptState`], calls each script's `init()` once the script has
-/// compiled, and from then on routes events to it. Several scripts run in the
-/// order they are listed here, each with its own state. Removing the
-/// component or despawning the entity calls `on_detach()`.
+/// [`ScriptState`], and once all its scripts have compiled it calls each
+/// script's `init()` and from then on routes events to them. Several scripts
+/// run in the order they are listed here, each with its own state, for every
+/// handler. Removing the component or despawning the entity calls
+/// `on_detach()`.
 ///
 /// ```
 /// # use bevy::prelude::*;

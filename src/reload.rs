@@ -188,8 +188,8 @@ fn reload_entities(
     }
 }
 
-/// Gives waiting entities the live version of their scripts and runs
-/// `init()` for scripts that start.
+/// Starts waiting entities once all of their scripts have compiled: each
+/// script gets its live version and `init()` runs, in the listed order.
 fn start_pending(world: &mut World, pending: &mut QueryState<Entity, With<PendingScripts>>) {
     let waiting: Vec<Entity> = pending.iter(world).collect();
     if waiting.is_empty() {
@@ -197,13 +197,32 @@ fn start_pending(world: &mut World, pending: &mut QueryState<Entity, With<Pendin
     }
     let engine = RhaiEngine::of(world);
     for entity in waiting {
+        let live_versions: Option<Vec<Option<Arc<CompiledScript>>>> = {
+            let Some(state) = world.get::<ScriptState>(entity) else {
+                continue;
+            };
+            let live_scripts = world.resource::<LiveScripts>();
+            state
+                .slots
+                .iter()
+                .map(|slot| match &slot.compiled {
+                    Some(_) => Some(None),
+                    None => slot
+                        .id
+                        .and_then(|id| live_scripts.live(id).cloned())
+                        .map(Some),
+                })
+                .collect()
+        };
+        // Some script has not compiled yet: keep waiting, so that the
+        // entity's scripts always start together and in order.
+        let Some(live_versions) = live_versions else {
+            continue;
+        };
         let Some(mut slots) = take_slots(world, entity) else {
             continue;
         };
-        for slot in slots.iter_mut().filter(|slot| slot.compiled.is_none()) {
-            let live = slot
-                .id
-                .and_then(|id| world.resource::<LiveScripts>().live(id).cloned());
+        for (slot, live) in slots.iter_mut().zip(live_versions) {
             let Some(compiled) = live else {
                 continue;
             };
@@ -216,9 +235,8 @@ fn start_pending(world: &mut World, pending: &mut QueryState<Entity, With<Pendin
                 }
             }
         }
-        let ready = slots.iter().all(|slot| slot.compiled.is_some());
         put_slots(world, entity, slots);
-        if ready && let Ok(mut entity) = world.get_entity_mut(entity) {
+        if let Ok(mut entity) = world.get_entity_mut(entity) {
             entity.remove::<PendingScripts>();
         }
     }
