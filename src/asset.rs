@@ -116,9 +116,12 @@ impl CompiledScript {
         .map_err(|error| ScriptError::top_level(path, &error))?;
 
         let mut constants = ScriptConstants::default();
+        // The same constants, in the form Rhai's optimizer takes.
+        let mut constant_scope = Scope::new();
         let mut defaults = Scope::new();
         for (name, is_constant, value) in top_level.iter() {
             if is_constant {
+                constant_scope.push_constant_dynamic(name, value.clone());
                 constants.push(name, value);
             } else {
                 defaults.set_or_push(name, value);
@@ -128,10 +131,6 @@ impl CompiledScript {
         // Rhai functions cannot see top-level constants (see `constants`):
         // fold them into the function bodies where the optimizer can.
         if !constants.is_empty() {
-            let mut constant_scope = Scope::new();
-            for (name, _, value) in top_level.iter().filter(|(_, is_constant, _)| *is_constant) {
-                constant_scope.push_constant_dynamic(name, value);
-            }
             let level = match engine.optimization_level() {
                 OptimizationLevel::None => OptimizationLevel::Simple,
                 level => level,

@@ -17,6 +17,22 @@ fn script(name: &str) -> String {
     format!("let n = 0;\nfn on_update() {{ n += 1; send(\"ran\", #{{ script: \"{name}\" }}); }}\n")
 }
 
+/// The scripts that sent `ran`, in the order they ran.
+fn ran_order(h: &Harness) -> Vec<String> {
+    h.recorded::<Ran>()
+        .iter()
+        .map(|ran| ran.script.clone())
+        .collect()
+}
+
+/// Each script's own `n`, in run order.
+fn counts_of(state: &ScriptState) -> Vec<i64> {
+    state
+        .scripts()
+        .map(|(_, vars)| vars.get_value::<i64>("n").unwrap())
+        .collect()
+}
+
 #[test]
 fn scripts_run_in_listed_order_with_separate_state() {
     let mut h = Harness::with(RhaiPlugin::default(), |app| {
@@ -36,23 +52,13 @@ fn scripts_run_in_listed_order_with_separate_state() {
     h.app.world_mut().resource_mut::<Recorded<Ran>>().0.clear();
     h.updates(2);
 
-    let order: Vec<String> = h
-        .app
-        .world()
-        .resource::<Recorded<Ran>>()
-        .0
-        .iter()
-        .map(|ran| ran.script.clone())
-        .collect();
+    let order = ran_order(&h);
     assert_eq!(order, ["second", "first", "second", "first"]);
 
     let state = h.app.world().get::<ScriptState>(entity).unwrap();
     let paths: Vec<&str> = state.scripts().map(|(path, _)| path).collect();
     assert_eq!(paths, ["scripts/second.rhai", "scripts/first.rhai"]);
-    let counts: Vec<i64> = state
-        .scripts()
-        .map(|(_, vars)| vars.get_value::<i64>("n").unwrap())
-        .collect();
+    let counts = counts_of(state);
     assert_eq!(counts[0], counts[1], "both started in the same frame");
 
     // Each script has its own `n`: `set` changes the first listed only.
@@ -60,10 +66,7 @@ fn scripts_run_in_listed_order_with_separate_state() {
     assert!(state.set("n", 1000_i64.into()));
     h.update();
     let state = h.app.world().get::<ScriptState>(entity).unwrap();
-    let counts: Vec<i64> = state
-        .scripts()
-        .map(|(_, vars)| vars.get_value::<i64>("n").unwrap())
-        .collect();
+    let counts = counts_of(state);
     assert_eq!(counts, [1001, counts[1]]);
     assert!(counts[1] < 1000);
 }
@@ -90,13 +93,6 @@ fn an_entity_starts_when_all_its_scripts_compiled() {
     h.run_until_ready(entity);
     h.app.world_mut().resource_mut::<Recorded<Ran>>().0.clear();
     h.update();
-    let order: Vec<String> = h
-        .app
-        .world()
-        .resource::<Recorded<Ran>>()
-        .0
-        .iter()
-        .map(|ran| ran.script.clone())
-        .collect();
+    let order = ran_order(&h);
     assert_eq!(order, ["ok", "late"]);
 }
