@@ -1,7 +1,7 @@
 //! `.rhai` files as Bevy assets: the asset type, its loader, and the compiled
 //! form that every entity using a script shares.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
@@ -13,6 +13,8 @@ use rhai::{AST, Engine, OptimizationLevel, Position, Scope};
 use crate::constants::ScriptConstants;
 use crate::context::run_in_context;
 use crate::error::{ScriptError, ScriptLocation};
+use crate::outline::{FunctionKey, Outline, is_closure};
+use crate::reload::LiveByPath;
 
 /// A `.rhai` script file, as the asset server loaded it.
 ///
@@ -28,11 +30,17 @@ pub struct RhaiScript {
 }
 
 impl RhaiScript {
-    /// Compiles `source` with `engine` and runs its top-level code once.
-    pub(crate) fn compile(engine: &Engine, path: String, source: &[u8]) -> Self {
+    /// Compiles `source` with `engine`, as a patch of `base` where it can be,
+    /// and runs its top-level code once.
+    pub(crate) fn compile(
+        engine: &Engine,
+        path: String,
+        source: &[u8],
+        base: Option<&CompiledScript>,
+    ) -> Self {
         let content_hash = hash_of(source);
         let compiled = match std::str::from_utf8(source) {
-            Ok(text) => CompiledScript::compile(engine, &path, text, content_hash).map(Arc::new),
+            Ok(text) => CompiledScript::compile(engine, &path, text, base).map(Arc::new),
             Err(error) => Err(ScriptError::Compile {
                 location: ScriptLocation {
                     path: path.clone(),
@@ -76,6 +84,11 @@ impl RhaiScript {
 }
 
 /// One compiled version of a script, shared by every entity that runs it.
+///
+/// A version built from an edit of the live version is a *patch* when only
+/// functions changed: it shares every unchanged function with the live
+/// version and compiles only the changed and added ones. Otherwise it is
+/// built whole.
 #[derive(Debug)]
 pub struct CompiledScript {
     path: String,
@@ -87,76 +100,298 @@ pub struct CompiledScript {
     constants: ScriptConstants,
     /// Which arities each script function is defined with, as a bit mask.
     arities: HashMap<String, u64>,
-    /// Where each function is defined: errors without a position of their
-    /// own (the operation limit) point at the function that was running.
-    definitions: HashMap<String, Position>,
+    /// The functions of the file this version was built from.
+    outline: Outline,
+    /// The function each closure in `ast` was written in. Closures of older
+    /// versions stay: entity state may still hold them.
+    closure_owners: HashMap<String, Option<FunctionKey>>,
+    /// How many lines each function kept from an older version has moved
+    /// since, by function name: errors give lines of the current file.
+    line_shifts: HashMap<String, i32>,
+    /// The content hash of the version this one patched, if it is a patch.
+    patched_from: Option<u64>,
     /// Arity of `on_update`, looked up once so that the per-frame path does
     /// no name lookup.
     on_update: Option<usize>,
 }
 
-impl CompiledScript {
-    fn compile(
-        engine: &Engine,
-        path: &str,
-        source: &str,
-        content_hash: u64,
-    ) -> Result<Self, ScriptError> {
+/// A script version that has been parsed but not built: the first of the two
+/// steps the asset loader takes (see [`ParsedScript::build`]).
+pub struct ParsedScript {
+    path: String,
+    content_hash: u64,
+    ast: AST,
+    outline: Outline,
+}
+
+/// What running a version's top-level code yields.
+struct TopLevel {
+    constants: ScriptConstants,
+    /// The same constants, in the form Rhai's optimizer takes.
+    constant_scope: Scope<'static>,
+    defaults: Scope<'static>,
+}
+
+impl ParsedScript {
+    /// Parses `source`, the contents of the script at `path`.
+    pub fn parse(engine: &Engine, path: &str, source: &str) -> Result<Self, ScriptError> {
         let mut ast = engine
             .compile(source)
             .map_err(|error| ScriptError::parse(path, &error))?;
         ast.set_source(path);
+        let outline = Outline::of(source, &ast);
+        Ok(Self {
+            path: path.to_owned(),
+            content_hash: hash_of(source.as_bytes()),
+            ast,
+            outline,
+        })
+    }
 
+    /// Builds the runnable version. With `base`, the version now live, a
+    /// version whose edit changed only functions is a patch of `base`:
+    /// unchanged functions are shared, not rebuilt.
+    pub fn build(
+        self,
+        engine: &Engine,
+        base: Option<&CompiledScript>,
+    ) -> Result<CompiledScript, ScriptError> {
         // Top-level code runs once per version, here, to compute the
         // constants and the state defaults; handler calls never re-run it.
-        let mut top_level = Scope::new();
-        run_in_context(None, None, path, None, || {
-            engine.run_ast_with_scope(&mut top_level, &ast)
-        })
-        .map_err(|error| ScriptError::top_level(path, &error))?;
+        // It runs on the new text even for a patch: it may call a function
+        // the edit changed.
+        let top_level = self.run_top_level(engine)?;
+        let patchable = base.filter(|base| {
+            base.outline.top_level == self.outline.top_level
+                && base.constants.same_values(&top_level.constants)
+        });
+        match patchable {
+            Some(base) => Ok(self.patch(engine, base, top_level)),
+            None => Ok(self.build_whole(engine, base, top_level)),
+        }
+    }
 
-        let mut constants = ScriptConstants::default();
-        // The same constants, in the form Rhai's optimizer takes.
-        let mut constant_scope = Scope::new();
-        let mut defaults = Scope::new();
-        for (name, is_constant, value) in top_level.iter() {
+    fn run_top_level(&self, engine: &Engine) -> Result<TopLevel, ScriptError> {
+        let mut scope = Scope::new();
+        run_in_context(None, None, &self.path, None, || {
+            engine.run_ast_with_scope(&mut scope, &self.ast)
+        })
+        .map_err(|error| ScriptError::top_level(&self.path, &error))?;
+        let mut top_level = TopLevel {
+            constants: ScriptConstants::default(),
+            constant_scope: Scope::new(),
+            defaults: Scope::new(),
+        };
+        for (name, is_constant, value) in scope.iter() {
             if is_constant {
-                constant_scope.push_constant_dynamic(name, value.clone());
-                constants.push(name, value);
+                top_level
+                    .constant_scope
+                    .push_constant_dynamic(name, value.clone());
+                top_level.constants.push(name, value);
             } else {
-                defaults.set_or_push(name, value);
+                top_level.defaults.set_or_push(name, value);
             }
         }
+        Ok(top_level)
+    }
 
-        // Rhai functions cannot see top-level constants (see `constants`):
-        // fold them into the function bodies where the optimizer can.
-        if !constants.is_empty() {
-            let level = match engine.optimization_level() {
-                OptimizationLevel::None => OptimizationLevel::Simple,
-                level => level,
+    /// Builds every function of the new text.
+    fn build_whole(
+        self,
+        engine: &Engine,
+        base: Option<&CompiledScript>,
+        top_level: TopLevel,
+    ) -> CompiledScript {
+        let mut ast = fold_constants(engine, &top_level.constant_scope, self.ast);
+        let mut closure_owners = self.outline.closures.clone();
+        if let Some(base) = base {
+            // Closures are values: one kept in an entity's state keeps
+            // running the code it was made from.
+            let carried = functions_where(&base.ast, |name, _| {
+                is_closure(name) && !closure_owners.contains_key(name)
+            });
+            for function in carried.iter_functions() {
+                let owner = base.closure_owners.get(function.name).cloned().flatten();
+                closure_owners.insert(function.name.to_owned(), owner);
+            }
+            ast += carried;
+        }
+        ast.set_source(self.path.as_str());
+        CompiledScript::new(
+            self.path,
+            self.content_hash,
+            ast,
+            top_level,
+            self.outline,
+            closure_owners,
+            HashMap::new(),
+            None,
+        )
+    }
+
+    /// Builds only the changed and added functions and takes the others,
+    /// with their closures, from `base`.
+    fn patch(self, engine: &Engine, base: &CompiledScript, top_level: TopLevel) -> CompiledScript {
+        // A function whose text differs from `base` in any way is compiled
+        // anew, so that its positions are right; a layout-only change is
+        // still not reported. The others are `base`'s, untouched.
+        let current: HashSet<(&str, usize)> = self
+            .outline
+            .functions
+            .keys()
+            .map(|(name, arity)| (name.as_str(), *arity))
+            .collect();
+        let rebuilt: HashSet<(&str, usize)> = self
+            .outline
+            .functions
+            .iter()
+            .filter(|(key, function)| {
+                base.outline
+                    .functions
+                    .get(*key)
+                    .is_none_or(|old| old.exact != function.exact)
+            })
+            .map(|((name, arity), _)| (name.as_str(), *arity))
+            .collect();
+        let stale = |name: &str, arity| {
+            !current.contains(&(name, arity)) || rebuilt.contains(&(name, arity))
+        };
+        let fresh = |name: &str, arity| rebuilt.contains(&(name, arity));
+        let fresh_owner = |name: &str| {
+            self.outline
+                .closures
+                .get(name)
+                .and_then(Option::as_ref)
+                .is_some_and(|(owner, arity)| fresh(owner, *arity))
+        };
+
+        let new_functions = functions_where(&self.ast, |name, arity| {
+            if is_closure(name) {
+                fresh_owner(name)
+            } else {
+                fresh(name, arity)
+            }
+        });
+        let new_functions = fold_constants(engine, &top_level.constant_scope, new_functions);
+        let mut ast = base.ast.clone();
+        ast.retain_functions(|_, _, name, arity| is_closure(name) || !stale(name, arity));
+
+        let mut line_shifts = HashMap::new();
+        for (key, function) in &self.outline.functions {
+            let Some(old) = base.outline.functions.get(key) else {
+                continue;
             };
-            ast = engine.optimize_ast(&constant_scope, ast, level);
-            ast.set_source(path);
+            if fresh(&key.0, key.1) {
+                continue;
+            }
+            let moved = line_of(function.definition) - line_of(old.definition);
+            let shift = base.line_shifts.get(&key.0).copied().unwrap_or(0) + moved;
+            if shift != 0 {
+                line_shifts.insert(key.0.clone(), shift);
+            }
+        }
+        let mut closure_owners = HashMap::new();
+        for function in ast.iter_functions().filter(|f| is_closure(f.name)) {
+            let owner = base.closure_owners.get(function.name).cloned().flatten();
+            let shift = match &owner {
+                Some((name, arity)) if !stale(name, *arity) => line_shifts.get(name).copied(),
+                _ => base.line_shifts.get(function.name).copied(),
+            };
+            if let Some(shift) = shift {
+                line_shifts.insert(function.name.to_owned(), shift);
+            }
+            closure_owners.insert(function.name.to_owned(), owner);
+        }
+        for function in new_functions
+            .iter_functions()
+            .filter(|f| is_closure(f.name))
+        {
+            line_shifts.remove(function.name);
+            let owner = self.outline.closures.get(function.name).cloned().flatten();
+            closure_owners.insert(function.name.to_owned(), owner);
         }
 
+        ast += new_functions;
+        ast.set_source(self.path.as_str());
+        CompiledScript::new(
+            self.path,
+            self.content_hash,
+            ast,
+            top_level,
+            self.outline,
+            closure_owners,
+            line_shifts,
+            Some(base.content_hash),
+        )
+    }
+}
+
+/// The functions of `ast` for which `keep(name, arity)` holds, without its
+/// statements. (`AST::clone_functions_only_filtered` ignores its filter in
+/// Rhai 1.27: it merges into an empty module, which copies everything.)
+fn functions_where(ast: &AST, keep: impl Fn(&str, usize) -> bool) -> AST {
+    let mut functions = ast.clone_functions_only();
+    functions.retain_functions(|_, _, name, arity| keep(name, arity));
+    functions
+}
+
+/// Rhai functions cannot see top-level constants (see `constants`): folds
+/// them into the function bodies where the optimizer can.
+fn fold_constants(engine: &Engine, constants: &Scope<'static>, ast: AST) -> AST {
+    if constants.is_empty() {
+        return ast;
+    }
+    let level = match engine.optimization_level() {
+        OptimizationLevel::None => OptimizationLevel::Simple,
+        level => level,
+    };
+    engine.optimize_ast(constants, ast, level)
+}
+
+fn line_of(position: Position) -> i32 {
+    position.line().map_or(0, |line| line as i32)
+}
+
+impl CompiledScript {
+    fn new(
+        path: String,
+        content_hash: u64,
+        ast: AST,
+        top_level: TopLevel,
+        outline: Outline,
+        closure_owners: HashMap<String, Option<FunctionKey>>,
+        line_shifts: HashMap<String, i32>,
+        patched_from: Option<u64>,
+    ) -> Self {
         let mut arities = HashMap::<String, u64>::new();
-        for function in ast.iter_functions() {
-            let arity = function.params.len().min(63);
-            *arities.entry(function.name.to_owned()).or_default() |= 1 << arity;
+        for (name, arity) in outline.functions.keys() {
+            *arities.entry(name.clone()).or_default() |= 1 << (*arity).min(63);
         }
-        let definitions = find_definitions(source, arities.keys());
         let mut compiled = Self {
-            path: path.to_owned(),
+            path,
             content_hash,
             ast,
-            defaults,
-            constants,
+            defaults: top_level.defaults,
+            constants: top_level.constants,
             arities,
-            definitions,
+            outline,
+            closure_owners,
+            line_shifts,
+            patched_from,
             on_update: None,
         };
         compiled.on_update = compiled.handler_arity(crate::dispatch::ON_UPDATE, 1);
-        Ok(compiled)
+        compiled
+    }
+
+    /// Parses and builds `source` in one go (see [`ParsedScript`]).
+    pub fn compile(
+        engine: &Engine,
+        path: &str,
+        source: &str,
+        base: Option<&CompiledScript>,
+    ) -> Result<Self, ScriptError> {
+        ParsedScript::parse(engine, path, source)?.build(engine, base)
     }
 
     /// The script's asset path.
@@ -179,8 +414,18 @@ impl CompiledScript {
         &self.defaults
     }
 
+    /// Whether this version is a patch of the version with content hash
+    /// `base`: it shares that version's unchanged functions.
+    pub fn is_patch_of(&self, base: u64) -> bool {
+        self.patched_from == Some(base)
+    }
+
     pub(crate) fn constants(&self) -> &ScriptConstants {
         &self.constants
+    }
+
+    pub(crate) fn outline(&self) -> &Outline {
+        &self.outline
     }
 
     /// Whether the script defines `name` with `arity` parameters.
@@ -203,37 +448,23 @@ impl CompiledScript {
         self.on_update
     }
 
-    /// Where function `name` is defined, or [`Position::NONE`].
+    /// Where function `name` is defined in the current file, or
+    /// [`Position::NONE`].
     pub(crate) fn definition(&self, name: &str) -> Position {
-        self.definitions
-            .get(name)
-            .copied()
-            .unwrap_or(Position::NONE)
+        self.outline.definition(name)
     }
-}
 
-/// Finds the line and column of `fn <name>(` for each function name. A plain
-/// text scan is enough: it only serves errors that carry no position.
-fn find_definitions<'a>(
-    source: &str,
-    names: impl Iterator<Item = &'a String>,
-) -> HashMap<String, Position> {
-    let mut definitions = HashMap::new();
-    for name in names {
-        let found = source.lines().enumerate().find_map(|(index, line)| {
-            let column = line.find("fn ")?;
-            let rest = line[column + 3..].trim_start();
-            let after_name = rest.strip_prefix(name.as_str())?;
-            after_name
-                .trim_start()
-                .starts_with('(')
-                .then(|| Position::new((index + 1) as u16, (column + 1) as u16))
-        });
-        if let Some(position) = found {
-            definitions.insert(name.clone(), position);
+    /// Moves `position`, inside function `function` of this version's AST,
+    /// to where that code is in the current file.
+    pub(crate) fn in_current_file(&self, function: &str, position: Position) -> Position {
+        match (self.line_shifts.get(function), position.line()) {
+            (Some(shift), Some(line)) => {
+                let line = (line as i32 + shift).clamp(1, i32::from(u16::MAX));
+                Position::new(line as u16, position.position().unwrap_or(0) as u16)
+            }
+            _ => position,
         }
     }
-    definitions
 }
 
 fn hash_of(bytes: &[u8]) -> u64 {
@@ -247,6 +478,8 @@ fn hash_of(bytes: &[u8]) -> u64 {
 #[derive(TypePath)]
 pub(crate) struct RhaiScriptLoader {
     pub(crate) engine: Arc<Engine>,
+    /// The live versions: a new version is built as a patch of its path's.
+    pub(crate) live: LiveByPath,
 }
 
 impl AssetLoader for RhaiScriptLoader {
@@ -263,7 +496,13 @@ impl AssetLoader for RhaiScriptLoader {
         let mut source = Vec::new();
         reader.read_to_end(&mut source).await?;
         let path = load_context.path().to_string();
-        Ok(RhaiScript::compile(&self.engine, path, &source))
+        let base = self.live.get(&path);
+        Ok(RhaiScript::compile(
+            &self.engine,
+            path,
+            &source,
+            base.as_deref(),
+        ))
     }
 
     fn extensions(&self) -> &[&str] {

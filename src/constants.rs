@@ -36,10 +36,6 @@ impl ScriptConstants {
         }
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.values.is_empty()
-    }
-
     pub(crate) fn get(&self, name: &str) -> Option<&Dynamic> {
         if self.classes & class_bit(name) == 0 {
             return None;
@@ -48,6 +44,16 @@ impl ScriptConstants {
             .iter()
             .find(|(known, _)| known == name)
             .map(|(_, value)| value)
+    }
+
+    /// Whether `other` has the same constants with the same values.
+    pub(crate) fn same_values(&self, other: &ScriptConstants) -> bool {
+        self.values.len() == other.values.len()
+            && self.values.iter().zip(&other.values).all(|(a, b)| {
+                a.0 == b.0
+                    && a.1.type_id() == b.1.type_id()
+                    && format!("{:?}", a.1) == format!("{:?}", b.1)
+            })
     }
 }
 

@@ -81,15 +81,14 @@ pub(crate) fn call(
         },
     );
     if let Err(error) = result {
-        let definition = compiled.definition(function);
-        let error = ScriptError::runtime(compiled.path(), entity, function, &error, definition);
+        let error = ScriptError::runtime(compiled, entity, function, &error);
         report(world, error);
     }
 }
 
 /// Calls `function`, which the slot's script defines with `arity`
 /// parameters: with `argument` if it takes one, without if it takes none.
-fn call_with_arity(
+pub(crate) fn call_with_arity(
     world: &mut World,
     engine: &Engine,
     entity: Entity,

@@ -5,6 +5,8 @@ use std::fmt;
 use bevy::prelude::*;
 use rhai::{EvalAltResult, ParseError, Position};
 
+use crate::asset::CompiledScript;
+
 /// Where in a script something happened: `path:line:column`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ScriptLocation {
@@ -108,28 +110,29 @@ impl ScriptError {
     /// Turns an error from running top-level code (when a script version is
     /// first compiled) into a compile error.
     pub(crate) fn top_level(path: &str, error: &EvalAltResult) -> Self {
-        let (message, position) = innermost(error);
+        let (message, position, _) = innermost(error);
         Self::Compile {
             location: ScriptLocation::new(path, position),
             message: format!("top-level code failed: {message}"),
         }
     }
 
-    /// A runtime error in `function`; `definition` is where that function
-    /// is defined, used when the error carries no position.
+    /// A runtime error in handler `function` of script version `compiled`.
     pub(crate) fn runtime(
-        path: &str,
+        compiled: &CompiledScript,
         entity: Entity,
         function: &str,
         error: &EvalAltResult,
-        definition: Position,
     ) -> Self {
-        let (message, mut position) = innermost(error);
-        if position.is_none() {
-            position = definition;
-        }
+        let (message, position, inside) = innermost(error);
+        let position = if position.is_none() {
+            // No position (the operation limit): point at the handler.
+            compiled.definition(function)
+        } else {
+            compiled.in_current_file(inside.unwrap_or(function), position)
+        };
         Self::Runtime {
-            location: ScriptLocation::new(path, position),
+            location: ScriptLocation::new(compiled.path(), position),
             entity,
             function: function.to_owned(),
             message,
@@ -138,20 +141,27 @@ impl ScriptError {
 }
 
 /// The innermost error of a chain of nested function calls, and its position:
-/// the line a user has to fix, not the call site of the handler.
-fn innermost(error: &EvalAltResult) -> (String, Position) {
+/// the line a user has to fix, not the call site of the handler. Also names
+/// the script function that line is in (`None`: the function first called).
+fn innermost(error: &EvalAltResult) -> (String, Position, Option<&str>) {
     let inner = error.unwrap_inner();
     // Some errors (an empty endless loop) carry no position: fall back to the
     // innermost call site that has one.
     let mut position = Position::NONE;
+    let mut position_in = None;
+    let mut current = None;
     let mut link = error;
     loop {
         if !link.position().is_none() {
             position = link.position();
+            position_in = current;
         }
         match link {
-            EvalAltResult::ErrorInFunctionCall(.., next, _)
-            | EvalAltResult::ErrorInModule(.., next, _) => link = next,
+            EvalAltResult::ErrorInFunctionCall(name, _, next, _) => {
+                current = Some(name.as_str());
+                link = next;
+            }
+            EvalAltResult::ErrorInModule(.., next, _) => link = next,
             _ => break,
         }
     }
@@ -173,5 +183,5 @@ fn innermost(error: &EvalAltResult) -> (String, Position) {
             text.strip_suffix(&suffix).unwrap_or(&text).to_owned()
         }
     };
-    (message, position)
+    (message, position, position_in)
 }

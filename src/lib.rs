@@ -69,25 +69,26 @@ pub mod ecs_api;
 mod engine;
 mod error;
 mod events;
+mod outline;
 mod plugin;
 mod reload;
 
-pub use asset::{CompiledScript, RhaiScript};
+pub use asset::{CompiledScript, ParsedScript, RhaiScript};
 pub use component::{Script, ScriptState};
 pub use context::with_script_world;
 pub use engine::{EngineSetup, RhaiEngine, ScriptLimits};
 pub use error::{ScriptError, ScriptLocation};
 pub use events::{RhaiAppExt, ScriptEvent, handler_name};
 pub use plugin::{RhaiPlugin, RhaiSystems};
-pub use reload::ScriptReloaded;
+pub use reload::{ReloadKind, ScriptReloaded};
 /// Rhai itself, for registering functions and building payloads.
 pub use rhai;
 
 /// Everything a typical app needs: `use bevy_rhai_hot::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        RhaiAppExt, RhaiEngine, RhaiPlugin, RhaiScript, RhaiSystems, Script, ScriptError,
-        ScriptEvent, ScriptLimits, ScriptReloaded, ScriptState, with_script_world,
+        ReloadKind, RhaiAppExt, RhaiEngine, RhaiPlugin, RhaiScript, RhaiSystems, Script,
+        ScriptError, ScriptEvent, ScriptLimits, ScriptReloaded, ScriptState, with_script_world,
     };
 }
 

@@ -118,8 +118,10 @@ impl Plugin for RhaiPlugin {
             .remove_resource::<EngineSetups>()
             .unwrap_or_default();
         let engine = build_engine(&self.limits, &setups.0);
+        let live = app.world().resource::<LiveScripts>().by_path();
         app.register_asset_loader(RhaiScriptLoader {
             engine: engine.arc(),
+            live,
         });
         app.insert_resource(engine);
     }

@@ -3,32 +3,169 @@
 //! starting entities whose scripts have just compiled.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::fmt;
+use std::sync::{Arc, PoisonError, RwLock};
 
 use bevy::asset::AssetLoadFailedEvent;
 use bevy::ecs::message::{MessageCursor, Messages};
 use bevy::prelude::*;
+use rhai::{Array, Dynamic, Map};
 
 use crate::asset::{CompiledScript, RhaiScript};
 use crate::component::{PendingScripts, ScriptState};
-use crate::dispatch::{INIT, LoggedErrors, ON_RELOAD, call, put_slots, report, take_slots};
+use crate::dispatch::{
+    INIT, LoggedErrors, ON_RELOAD, call, call_with_arity, put_slots, report, take_slots,
+};
 use crate::engine::RhaiEngine;
 use crate::error::{ScriptError, ScriptLocation};
+use crate::outline::{FunctionDiff, FunctionKey, Outline};
 
-/// Sent when a script that was running has been replaced by a new version.
-/// Every entity using it runs the new version from the next call on.
-#[derive(Message, Clone, Debug, PartialEq, Eq)]
+/// Sent when a new version of a running script was saved: it says whether
+/// the version went live as a patch or a whole replacement, or failed, and
+/// which functions it changed.
+///
+/// Saves that change nothing but comments, whitespace or the order of
+/// functions send nothing.
+#[derive(Message, Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub struct ScriptReloaded {
     /// The script asset.
     pub id: AssetId<RhaiScript>,
     /// Its path, for example `scripts/enemy.rhai`.
     pub path: String,
+    /// How the new version went live, or why it did not.
+    pub kind: ReloadKind,
+    /// Functions whose code changed. Names are plain (`on_update`) unless
+    /// the script defines the name with several arities (`on_hit/1`).
+    pub changed: Vec<String>,
+    /// Functions the new version adds.
+    pub added: Vec<String>,
+    /// Functions the new version no longer has.
+    pub removed: Vec<String>,
+}
+
+/// How a new script version went live.
+#[derive(Clone, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum ReloadKind {
+    /// Only functions changed: the changed and added ones were patched into
+    /// the running script, removed ones taken out, and the others left
+    /// exactly as they were.
+    Patched,
+    /// Top-level code changed (a constant, a state variable's default, any
+    /// other statement): the whole script was replaced.
+    Replaced,
+    /// The new version does not compile or could not be read: the last good
+    /// version keeps running.
+    Failed(ScriptError),
+}
+
+impl ReloadKind {
+    /// `"patched"`, `"replaced"` or `"failed"`: the word scripts see.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Patched => "patched",
+            Self::Replaced => "replaced",
+            Self::Failed(_) => "failed",
+        }
+    }
+}
+
+impl ScriptReloaded {
+    fn new(
+        id: AssetId<RhaiScript>,
+        path: String,
+        kind: ReloadKind,
+        diff: &FunctionDiff,
+        old: &Outline,
+        new: &Outline,
+    ) -> Self {
+        let label = |(name, arity): &FunctionKey| {
+            let overloaded = old
+                .functions
+                .keys()
+                .chain(new.functions.keys())
+                .any(|(other, other_arity)| other == name && other_arity != arity);
+            if overloaded {
+                format!("{name}/{arity}")
+            } else {
+                name.clone()
+            }
+        };
+        Self {
+            id,
+            path,
+            kind,
+            changed: diff.changed.iter().map(label).collect(),
+            added: diff.added.iter().map(label).collect(),
+            removed: diff.removed.iter().map(label).collect(),
+        }
+    }
+
+    fn failed(id: AssetId<RhaiScript>, error: ScriptError) -> Self {
+        Self {
+            id,
+            path: error.location().path.clone(),
+            kind: ReloadKind::Failed(error),
+            changed: Vec::new(),
+            added: Vec::new(),
+            removed: Vec::new(),
+        }
+    }
+
+    /// What `on_reload(changes)` receives: a map with `kind`, `changed`,
+    /// `added` and `removed`.
+    fn to_dynamic(&self) -> Dynamic {
+        let names = |names: &[String]| -> Dynamic {
+            names
+                .iter()
+                .map(|name| Dynamic::from(name.clone()))
+                .collect::<Array>()
+                .into()
+        };
+        let mut map = Map::new();
+        map.insert("kind".into(), self.kind.as_str().into());
+        map.insert("changed".into(), names(&self.changed));
+        map.insert("added".into(), names(&self.added));
+        map.insert("removed".into(), names(&self.removed));
+        map.into()
+    }
+}
+
+/// `scripts/enemy.rhai: patched on_update; added on_hit`
+impl fmt::Display for ScriptReloaded {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.path)?;
+        if let ReloadKind::Failed(error) = &self.kind {
+            return write!(f, "failed: {}", error.message());
+        }
+        let verb = match self.kind {
+            ReloadKind::Patched => "patched",
+            _ => "changed",
+        };
+        let mut parts = Vec::new();
+        if self.kind == ReloadKind::Replaced {
+            parts.push("replaced (top-level code changed)".to_owned());
+        }
+        for (verb, names) in [
+            (verb, &self.changed),
+            ("added", &self.added),
+            ("removed", &self.removed),
+        ] {
+            if !names.is_empty() {
+                parts.push(format!("{verb} {}", names.join(", ")));
+            }
+        }
+        write!(f, "{}", parts.join("; "))
+    }
 }
 
 /// The version of each script that entities run: the last that compiled.
 #[derive(Resource, Default)]
-pub(crate) struct LiveScripts(HashMap<AssetId<RhaiScript>, LiveScript>);
+pub(crate) struct LiveScripts {
+    by_id: HashMap<AssetId<RhaiScript>, LiveScript>,
+    by_path: LiveByPath,
+}
 
 #[derive(Default)]
 struct LiveScript {
@@ -40,7 +177,34 @@ struct LiveScript {
 
 impl LiveScripts {
     fn live(&self, id: AssetId<RhaiScript>) -> Option<&Arc<CompiledScript>> {
-        self.0.get(&id)?.live.as_ref()
+        self.by_id.get(&id)?.live.as_ref()
+    }
+
+    /// The live versions by path, for the asset loader.
+    pub(crate) fn by_path(&self) -> LiveByPath {
+        self.by_path.clone()
+    }
+}
+
+/// The live version of each script by asset path, shared with the asset
+/// loader: it builds a new version as a patch of the live one.
+#[derive(Clone, Default)]
+pub(crate) struct LiveByPath(Arc<RwLock<HashMap<String, Arc<CompiledScript>>>>);
+
+impl LiveByPath {
+    pub(crate) fn get(&self, path: &str) -> Option<Arc<CompiledScript>> {
+        let map = self.0.read().unwrap_or_else(PoisonError::into_inner);
+        map.get(path).cloned()
+    }
+
+    fn set(&self, compiled: Arc<CompiledScript>) {
+        let mut map = self.0.write().unwrap_or_else(PoisonError::into_inner);
+        map.insert(compiled.path().to_owned(), compiled);
+    }
+
+    fn remove(&self, path: &str) {
+        let mut map = self.0.write().unwrap_or_else(PoisonError::into_inner);
+        map.remove(path);
     }
 }
 
@@ -50,7 +214,10 @@ enum Change {
     /// waiting entities pick that up when they start).
     None,
     Broken(ScriptError),
-    Reloaded(Arc<CompiledScript>),
+    /// Same behaviour, new positions (comments, blank lines, order): the
+    /// entities take the version quietly, so errors name current lines.
+    Quiet(Arc<CompiledScript>),
+    Reloaded(Arc<CompiledScript>, ScriptReloaded),
 }
 
 /// Reads asset events, makes new versions live, and starts waiting entities.
@@ -77,13 +244,23 @@ pub(crate) fn apply_script_changes(
     }
     let mut live_scripts = world.resource_mut::<LiveScripts>();
     for id in removed {
-        live_scripts.0.remove(&id);
+        if let Some(live) = live_scripts.by_id.remove(&id).and_then(|entry| entry.live) {
+            live_scripts.by_path.remove(live.path());
+        }
     }
     for id in changed {
         match classify(world, id) {
             Change::None => {}
-            Change::Broken(error) => report(world, error),
-            Change::Reloaded(compiled) => reload_entities(world, scripted, id, compiled),
+            Change::Broken(error) => {
+                report(world, error.clone());
+                world.write_message(ScriptReloaded::failed(id, error));
+            }
+            Change::Quiet(compiled) => reload_entities(world, scripted, id, compiled, None),
+            Change::Reloaded(compiled, reloaded) => {
+                let changes = reloaded.to_dynamic();
+                reload_entities(world, scripted, id, compiled, Some(&changes));
+                world.write_message(reloaded);
+            }
         }
     }
     forward_load_failures(world, &mut failures);
@@ -97,19 +274,23 @@ fn forward_load_failures(
     world: &mut World,
     failures: &mut MessageCursor<AssetLoadFailedEvent<RhaiScript>>,
 ) {
-    let errors: Vec<ScriptError> = failures
+    let errors: Vec<(AssetId<RhaiScript>, ScriptError)> = failures
         .read(world.resource::<Messages<AssetLoadFailedEvent<RhaiScript>>>())
-        .map(|failure| ScriptError::Load {
-            location: ScriptLocation {
-                path: failure.path.to_string(),
-                line: None,
-                column: None,
-            },
-            message: failure.error.to_string(),
+        .map(|failure| {
+            let error = ScriptError::Load {
+                location: ScriptLocation {
+                    path: failure.path.to_string(),
+                    line: None,
+                    column: None,
+                },
+                message: failure.error.to_string(),
+            };
+            (failure.id, error)
         })
         .collect();
-    for error in errors {
-        world.write_message(error);
+    for (id, error) in errors {
+        world.write_message(error.clone());
+        world.write_message(ScriptReloaded::failed(id, error));
     }
 }
 
@@ -121,43 +302,62 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
     let hash = asset.content_hash();
     let version = asset.version().map(Arc::clone).map_err(Clone::clone);
     let mut live_scripts = world.resource_mut::<LiveScripts>();
-    let entry = live_scripts.0.entry(id).or_default();
+    let live_scripts = &mut *live_scripts;
+    let entry = live_scripts.by_id.entry(id).or_default();
     if entry.last_seen == Some(hash) {
         return Change::None;
     }
     entry.last_seen = Some(hash);
-    match version {
-        Err(error) => Change::Broken(error),
-        Ok(compiled) => {
-            if entry
-                .live
-                .as_ref()
-                .is_some_and(|live| live.content_hash() == hash)
-            {
-                return Change::None;
-            }
-            let path = compiled.path().to_owned();
-            let first = entry.live.replace(compiled.clone()).is_none();
-            world.resource_mut::<LoggedErrors>().forget_script(&path);
-            if first {
-                debug!("{path}: loaded");
-                Change::None
-            } else {
-                info!("{path}: reloaded");
-                world.write_message(ScriptReloaded { id, path });
-                Change::Reloaded(compiled)
-            }
-        }
+    let compiled = match version {
+        Err(error) => return Change::Broken(error),
+        Ok(compiled) => compiled,
+    };
+    if entry
+        .live
+        .as_ref()
+        .is_some_and(|live| live.content_hash() == hash)
+    {
+        return Change::None;
     }
+    let previous = entry.live.replace(compiled.clone());
+    live_scripts.by_path.set(compiled.clone());
+    let path = compiled.path().to_owned();
+    world.resource_mut::<LoggedErrors>().forget_script(&path);
+    let Some(previous) = previous else {
+        debug!("{path}: loaded");
+        return Change::None;
+    };
+    let diff = compiled.outline().diff_from(previous.outline());
+    if diff.is_empty() {
+        debug!("{path}: saved without a change in behaviour");
+        return Change::Quiet(compiled);
+    }
+    let kind = if compiled.is_patch_of(previous.content_hash()) {
+        ReloadKind::Patched
+    } else {
+        ReloadKind::Replaced
+    };
+    let reloaded = ScriptReloaded::new(
+        id,
+        path,
+        kind,
+        &diff,
+        previous.outline(),
+        compiled.outline(),
+    );
+    info!("{reloaded}");
+    Change::Reloaded(compiled, reloaded)
 }
 
 /// Switches every started entity running `id` to the new version, keeping
-/// its state, and runs `on_reload()`.
+/// its state, and runs `on_reload(changes)` unless the change is `None`
+/// (a quiet switch).
 fn reload_entities(
     world: &mut World,
     scripted: &mut QueryState<(Entity, &ScriptState)>,
     id: AssetId<RhaiScript>,
     compiled: Arc<CompiledScript>,
+    changes: Option<&Dynamic>,
 ) {
     let engine = RhaiEngine::of(world);
     let users: Vec<Entity> = scripted
@@ -170,7 +370,7 @@ fn reload_entities(
         })
         .map(|(entity, _)| entity)
         .collect();
-    let has_on_reload = compiled.defines(ON_RELOAD, 0);
+    let on_reload = changes.and_then(|_| compiled.handler_arity(ON_RELOAD, 1));
     for entity in users {
         let Some(mut slots) = take_slots(world, entity) else {
             continue;
@@ -180,8 +380,9 @@ fn reload_entities(
             .filter(|slot| slot.id == Some(id) && slot.compiled.is_some())
         {
             slot.install(compiled.clone());
-            if has_on_reload && slot.started {
-                call(world, &engine, entity, slot, ON_RELOAD, ());
+            if let (Some(arity), Some(changes), true) = (on_reload, changes, slot.started) {
+                let changes = changes.clone();
+                call_with_arity(world, &engine, entity, slot, ON_RELOAD, arity, changes);
             }
         }
         put_slots(world, entity, slots);

@@ -15,6 +15,7 @@ use bevy::asset::io::{AssetSourceBuilder, AssetSourceEvent, AssetSourceId, Asset
 use bevy::asset::{AssetMetaCheck, AssetPlugin};
 use bevy::prelude::*;
 use bevy::time::TimeUpdateStrategy;
+use bevy_rhai_hot::CompiledScript;
 use bevy_rhai_hot::prelude::*;
 use serde::de::DeserializeOwned;
 
@@ -76,6 +77,7 @@ impl Harness {
         let mut harness = Self { app, dir, watcher };
         harness.record::<ScriptError>();
         harness.record::<ScriptReloaded>();
+        harness.record::<AssetEvent<RhaiScript>>();
         configure(&mut harness.app);
         harness.app.finish();
         harness.app.cleanup();
@@ -173,11 +175,46 @@ impl Harness {
         });
     }
 
-    /// Updates until at least `count` scripts were reloaded in all.
+    /// Updates until at least `count` new versions went live in all
+    /// (failed reloads do not count).
     pub fn run_until_reloads(&mut self, count: usize) {
         self.run_until(&format!("{count} reload(s)"), |world| {
-            world.resource::<Recorded<ScriptReloaded>>().0.len() >= count
+            let reloads = &world.resource::<Recorded<ScriptReloaded>>().0;
+            let live = reloads
+                .iter()
+                .filter(|reload| !matches!(reload.kind, ReloadKind::Failed(_)));
+            live.count() >= count
         });
+    }
+
+    /// Updates until the asset server has loaded `count` new versions of
+    /// scripts in all (whatever they mean for running entities), and then
+    /// two more frames, in which the plugin acts on them.
+    pub fn run_until_versions(&mut self, count: usize) {
+        self.run_until(&format!("{count} new script version(s)"), |world| {
+            let events = &world.resource::<Recorded<AssetEvent<RhaiScript>>>().0;
+            let modified = events
+                .iter()
+                .filter(|event| matches!(event, AssetEvent::Modified { .. }));
+            modified.count() >= count
+        });
+        self.updates(2);
+    }
+
+    /// The latest version of the script at `relative` that compiled.
+    pub fn compiled(&self, relative: &str) -> Arc<CompiledScript> {
+        let handle = self.load(relative);
+        let scripts = self.app.world().resource::<Assets<RhaiScript>>();
+        let script = scripts.get(&handle).expect("the script has loaded");
+        script.compiled().expect("the script compiles").clone()
+    }
+
+    /// Sends the ad-hoc event `name` to `entity` and runs one frame.
+    pub fn send_script_event(&mut self, entity: Entity, name: &str) {
+        self.app
+            .world_mut()
+            .write_message(ScriptEvent::to(entity, name));
+        self.update();
     }
 
     /// Updates until at least `count` script errors were reported in all.
@@ -199,6 +236,7 @@ impl Harness {
         self.recorded::<ScriptError>()
     }
 
+    /// Every reload message so far, failed ones included.
     pub fn reloads(&self) -> &[ScriptReloaded] {
         self.recorded::<ScriptReloaded>()
     }

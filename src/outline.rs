@@ -1,0 +1,375 @@
+//! What a script version defines, function by function, and how two versions
+//! differ: the basis for patching only the functions an edit changed.
+//!
+//! Each function is keyed by name and arity and fingerprinted from its source
+//! text with comments and insignificant whitespace left out, so moving a
+//! function or editing a comment is not a change. The code outside functions
+//! (constants, state variables, other statements) gets one fingerprint of its
+//! own.
+
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use rhai::{AST, Position};
+
+/// A script function: its name and its number of parameters.
+pub(crate) type FunctionKey = (String, usize);
+
+/// Rhai names the functions it makes for closures `anon$<hash>`.
+pub(crate) fn is_closure(name: &str) -> bool {
+    name.starts_with("anon$")
+}
+
+/// The functions of one script version and the fingerprints to compare them.
+#[derive(Debug, Default)]
+pub(crate) struct Outline {
+    /// Fingerprint of everything outside function definitions.
+    pub(crate) top_level: u64,
+    pub(crate) functions: HashMap<FunctionKey, FunctionOutline>,
+    /// The function each closure is written in; `None` for top-level code.
+    pub(crate) closures: HashMap<String, Option<FunctionKey>>,
+}
+
+/// One named function of a script version.
+#[derive(Debug)]
+pub(crate) struct FunctionOutline {
+    /// Equal for equal code, whatever the comments and layout.
+    pub(crate) fingerprint: u64,
+    /// Equal for equal text.
+    pub(crate) exact: u64,
+    /// Where its definition starts (the `fn` keyword), in this version's file.
+    pub(crate) definition: Position,
+}
+
+/// The functions that differ between two versions, each sorted by name.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct FunctionDiff {
+    pub(crate) top_level_changed: bool,
+    pub(crate) changed: Vec<FunctionKey>,
+    pub(crate) added: Vec<FunctionKey>,
+    pub(crate) removed: Vec<FunctionKey>,
+}
+
+impl FunctionDiff {
+    /// Whether the two versions behave the same.
+    pub(crate) fn is_empty(&self) -> bool {
+        !self.top_level_changed
+            && self.changed.is_empty()
+            && self.added.is_empty()
+            && self.removed.is_empty()
+    }
+}
+
+impl Outline {
+    /// Outlines `ast`, freshly compiled from `source`.
+    pub(crate) fn of(source: &str, ast: &AST) -> Self {
+        let lines = LineIndex::new(source);
+        let mut functions = HashMap::new();
+        let mut regions = Vec::new();
+        let mut closure_starts = Vec::new();
+        for definition in ast.iter_fn_def() {
+            let body_start = lines.offset(source, definition.body.start_position());
+            if is_closure(&definition.name) {
+                closure_starts.push((definition.name.to_string(), body_start));
+                continue;
+            }
+            let (Some(body_start), Some(body_end)) = (
+                body_start,
+                lines.offset(source, definition.body.end_position()),
+            ) else {
+                continue;
+            };
+            let start = header_start(source, body_start);
+            let end = (body_end + 1).min(source.len());
+            let key = (definition.name.to_string(), definition.params.len());
+            let text = &source[start..end];
+            let outline = FunctionOutline {
+                fingerprint: fingerprint([text]),
+                exact: hash_of(text),
+                definition: lines.position(source, start),
+            };
+            regions.push((start, end, key.clone()));
+            functions.insert(key, outline);
+        }
+        regions.sort_unstable_by_key(|(start, ..)| *start);
+
+        let mut outside = Vec::with_capacity(regions.len() + 1);
+        let mut cursor = 0;
+        for (start, end, _) in &regions {
+            outside.push(&source[cursor..(*start).max(cursor)]);
+            cursor = cursor.max(*end);
+        }
+        outside.push(&source[cursor..]);
+
+        let closures = closure_starts
+            .into_iter()
+            .map(|(name, start)| {
+                let owner = start.and_then(|start| {
+                    regions
+                        .iter()
+                        .find(|(from, to, _)| (*from..*to).contains(&start))
+                        .map(|(.., key)| key.clone())
+                });
+                (name, owner)
+            })
+            .collect();
+
+        Self {
+            top_level: fingerprint(outside),
+            functions,
+            closures,
+        }
+    }
+
+    /// What changed from `old` to `self`.
+    pub(crate) fn diff_from(&self, old: &Outline) -> FunctionDiff {
+        let mut diff = FunctionDiff {
+            top_level_changed: self.top_level != old.top_level,
+            ..FunctionDiff::default()
+        };
+        for (key, function) in &self.functions {
+            match old.functions.get(key) {
+                None => diff.added.push(key.clone()),
+                Some(previous) if previous.fingerprint != function.fingerprint => {
+                    diff.changed.push(key.clone());
+                }
+                Some(_) => {}
+            }
+        }
+        diff.removed.extend(
+            old.functions
+                .keys()
+                .filter(|key| !self.functions.contains_key(*key))
+                .cloned(),
+        );
+        for list in [&mut diff.changed, &mut diff.added, &mut diff.removed] {
+            list.sort_unstable();
+        }
+        diff
+    }
+
+    /// Where function `name` is defined (any arity), or [`Position::NONE`].
+    pub(crate) fn definition(&self, name: &str) -> Position {
+        self.functions
+            .iter()
+            .find(|((function, _), _)| function == name)
+            .map_or(Position::NONE, |(_, outline)| outline.definition)
+    }
+}
+
+/// Byte offsets of line starts, to turn Rhai positions into offsets.
+struct LineIndex(Vec<usize>);
+
+impl LineIndex {
+    fn new(source: &str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(source.match_indices('\n').map(|(at, _)| at + 1))
+            .collect();
+        Self(starts)
+    }
+
+    /// The byte offset of `position` (Rhai counts columns in characters).
+    fn offset(&self, source: &str, position: Position) -> Option<usize> {
+        let line_start = *self.0.get(position.line()?.checked_sub(1)?)?;
+        let column = position.position()?.checked_sub(1)?;
+        let line = &source[line_start..];
+        let in_line = line
+            .char_indices()
+            .nth(column)
+            .map_or(line.len(), |(at, _)| at);
+        Some(line_start + in_line)
+    }
+
+    fn position(&self, source: &str, offset: usize) -> Position {
+        let line = self.0.partition_point(|start| *start <= offset);
+        let line_start = self.0[line - 1];
+        let column = source[line_start..offset].chars().count() + 1;
+        Position::new(
+            u16::try_from(line).unwrap_or(u16::MAX),
+            u16::try_from(column).unwrap_or(u16::MAX),
+        )
+    }
+}
+
+/// Where the definition whose body opens at `body_start` begins: its `fn`
+/// keyword, or the `private` before it.
+fn header_start(source: &str, body_start: usize) -> usize {
+    let head = &source[..body_start];
+    let is_word_char = |c: char| c.is_alphanumeric() || c == '_';
+    let fn_keyword = head.rmatch_indices("fn").map(|(at, _)| at).find(|&at| {
+        let before_ok = !head[..at].chars().next_back().is_some_and(is_word_char);
+        let after_ok = head[at + 2..].starts_with(char::is_whitespace);
+        before_ok && after_ok
+    });
+    let Some(at) = fn_keyword else {
+        return body_start;
+    };
+    let before = head[..at].trim_end();
+    match before.strip_suffix("private") {
+        Some(rest) if !rest.chars().next_back().is_some_and(is_word_char) => rest.len(),
+        _ => at,
+    }
+}
+
+/// Hashes source text without its comments and without whitespace that does
+/// not separate two words. String and character literals count as written.
+fn fingerprint<'a>(parts: impl IntoIterator<Item = &'a str>) -> u64 {
+    let mut normalized = String::new();
+    for part in parts {
+        normalize_into(part, &mut normalized);
+    }
+    hash_of(&normalized)
+}
+
+fn hash_of(text: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    text.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Appends `text` to `out` without comments and insignificant whitespace.
+/// Text appended before counts as separated from it by whitespace.
+fn normalize_into(text: &str, out: &mut String) {
+    let is_word_char = |c: char| c.is_alphanumeric() || c == '_';
+    let mut chars = text.chars().peekable();
+    let mut space_pending = true;
+    while let Some(c) = chars.next() {
+        match c {
+            c if c.is_whitespace() => space_pending = true,
+            '/' if chars.peek() == Some(&'/') => {
+                for next in chars.by_ref() {
+                    if next == '\n' {
+                        break;
+                    }
+                }
+                space_pending = true;
+            }
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                // Rhai block comments nest.
+                let mut depth = 1;
+                let mut previous = ' ';
+                for next in chars.by_ref() {
+                    match (previous, next) {
+                        ('/', '*') => {
+                            depth += 1;
+                            previous = ' ';
+                            continue;
+                        }
+                        ('*', '/') => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
+                            previous = ' ';
+                            continue;
+                        }
+                        _ => {}
+                    }
+                    previous = next;
+                }
+                space_pending = true;
+            }
+            '"' | '\'' | '`' => {
+                if space_pending && out.ends_with(is_word_char) {
+                    out.push(' ');
+                }
+                space_pending = false;
+                out.push(c);
+                let mut escaped = false;
+                for next in chars.by_ref() {
+                    out.push(next);
+                    if escaped {
+                        escaped = false;
+                    } else if next == '\\' && c != '`' {
+                        escaped = true;
+                    } else if next == c {
+                        break;
+                    }
+                }
+            }
+            c => {
+                if space_pending && is_word_char(c) && out.ends_with(is_word_char) {
+                    out.push(' ');
+                }
+                space_pending = false;
+                out.push(c);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outline(source: &str) -> Outline {
+        let ast = rhai::Engine::new().compile(source).expect("compiles");
+        Outline::of(source, &ast)
+    }
+
+    fn names(keys: &[FunctionKey]) -> Vec<&str> {
+        keys.iter().map(|(name, _)| name.as_str()).collect()
+    }
+
+    #[test]
+    fn comments_whitespace_and_order_are_not_changes() {
+        let old = outline("let a = 1;\nfn f(x) { x + 1 }\nfn g() { \"a  b\" }\n");
+        let new = outline(
+            "// state\nlet a = 1; /* still 1 */\n\nfn g() {\n    \"a  b\"\n}\n\n/// doc\nfn f(x) {\n  x+1 // one more\n}\n",
+        );
+        assert!(new.diff_from(&old).is_empty(), "{:?}", new.diff_from(&old));
+    }
+
+    #[test]
+    fn sorts_functions_into_changed_added_and_removed() {
+        let old = outline("fn keep() { 1 }\nfn edit() { 1 }\nfn gone() { 1 }\nfn arity(a) { a }\n");
+        let new =
+            outline("fn keep() { 1 }\nfn edit() { 2 }\nfn fresh() { 1 }\nfn arity(a, b) { a }\n");
+        let diff = new.diff_from(&old);
+        assert!(!diff.top_level_changed);
+        assert_eq!(names(&diff.changed), ["edit"]);
+        assert_eq!(
+            diff.added,
+            [("arity".to_owned(), 2), ("fresh".to_owned(), 0)]
+        );
+        assert_eq!(
+            diff.removed,
+            [("arity".to_owned(), 1), ("gone".to_owned(), 0)]
+        );
+    }
+
+    #[test]
+    fn adding_a_function_leaves_the_top_level_alone() {
+        let old = outline("let a = 1;\nfn f() { 1 }\n");
+        let new = outline("let a = 1;\nfn f() { 1 }\nfn g() { 2 }\nlet b = 2;\n");
+        let newer = outline("let a = 1;\nfn f() { 1 }\nlet b = 2;\n");
+        assert!(!newer.diff_from(&old).is_empty());
+        assert!(!new.diff_from(&newer).top_level_changed);
+        assert!(
+            !outline("let a = 1;\nfn f() { 1 }\nfn g() { 2 }\n")
+                .diff_from(&old)
+                .top_level_changed
+        );
+    }
+
+    #[test]
+    fn string_contents_and_top_level_code_are_changes() {
+        let old = outline("const A = 1;\nfn f() { \"a b\" }\n");
+        let new = outline("const A = 2;\nfn f() { \"a  b\" }\n");
+        let diff = new.diff_from(&old);
+        assert!(diff.top_level_changed);
+        assert_eq!(names(&diff.changed), ["f"]);
+    }
+
+    #[test]
+    fn knows_where_functions_and_closures_are() {
+        let source =
+            "let top = |q| q;\n\nprivate fn helper(x) {\n  let add = |y| y + x;\n  add\n}\n";
+        let outline = outline(source);
+        assert_eq!(outline.definition("helper"), Position::new(3, 1));
+        let mut owners: Vec<_> = outline.closures.values().cloned().collect();
+        owners.sort();
+        assert_eq!(owners, [None, Some(("helper".to_owned(), 1))]);
+    }
+}
