@@ -24,7 +24,7 @@ use crate::reload::{LiveScripts, ScriptReloaded, apply_script_changes};
 /// All in the [`Update`] schedule, in this order (the sets are chained):
 ///
 /// 1. [`RhaiSystems::Reload`]: new script versions go live for every entity
-///    using them (`on_reload()` runs), and entities whose scripts have just
+///    using them (`on_reload(changes)` runs), and entities whose scripts have just
 ///    compiled start (`init()` runs).
 /// 2. [`RhaiSystems::Events`]: [`ScriptEvent`] messages are routed to
 ///    scripts.
