@@ -8,7 +8,8 @@ use std::sync::Arc;
 use bevy::asset::io::Reader;
 use bevy::asset::{AssetLoader, LoadContext};
 use bevy::prelude::*;
-use rhai::{AST, Engine, OptimizationLevel, Position, Scope};
+use bevy::tasks::AsyncComputeTaskPool;
+use rhai::{AST, Engine, Module, OptimizationLevel, Position, Scope};
 
 use crate::constants::ScriptConstants;
 use crate::context::run_in_context;
@@ -26,6 +27,8 @@ use crate::reload::LiveByPath;
 pub struct RhaiScript {
     path: String,
     content_hash: u64,
+    /// Whether the file is empty or blank: most likely a save in progress.
+    blank: bool,
     compiled: Result<Arc<CompiledScript>, ScriptError>,
 }
 
@@ -53,6 +56,7 @@ impl RhaiScript {
         Self {
             path,
             content_hash,
+            blank: source.iter().all(u8::is_ascii_whitespace),
             compiled,
         }
     }
@@ -80,6 +84,13 @@ impl RhaiScript {
     /// A hash of the file's bytes: equal hashes mean an identical file.
     pub fn content_hash(&self) -> u64 {
         self.content_hash
+    }
+
+    /// Whether the file is empty or only whitespace. Such a version never
+    /// replaces a running one: editors that truncate a file before writing
+    /// it produce one in the middle of every save.
+    pub fn is_blank(&self) -> bool {
+        self.blank
     }
 }
 
@@ -207,14 +218,16 @@ impl ParsedScript {
         if let Some(base) = base {
             // Closures are values: one kept in an entity's state keeps
             // running the code it was made from.
-            let carried = functions_where(&base.ast, |name, _| {
-                is_closure(name) && !closure_owners.contains_key(name)
-            });
-            for function in carried.iter_functions() {
-                let owner = base.closure_owners.get(function.name).cloned().flatten();
-                closure_owners.insert(function.name.to_owned(), owner);
+            let mut carried = Module::new();
+            for function in base.ast.iter_fn_def() {
+                let name = function.name.as_str();
+                if is_closure(name) && !closure_owners.contains_key(name) {
+                    carried.set_script_fn(function.clone());
+                    let owner = base.closure_owners.get(name).cloned().flatten();
+                    closure_owners.insert(name.to_owned(), owner);
+                }
             }
-            ast += carried;
+            ast += AST::new([], carried);
         }
         ast.set_source(self.path.as_str());
         CompiledScript::new(
@@ -233,55 +246,52 @@ impl ParsedScript {
     /// with their closures, from `base`.
     fn patch(self, engine: &Engine, base: &CompiledScript, top_level: TopLevel) -> CompiledScript {
         // A function whose text differs from `base` in any way is compiled
-        // anew, so that its positions are right; a layout-only change is
-        // still not reported. The others are `base`'s, untouched.
-        let current: HashSet<(&str, usize)> = self
-            .outline
-            .functions
-            .keys()
-            .map(|(name, arity)| (name.as_str(), *arity))
-            .collect();
-        let rebuilt: HashSet<(&str, usize)> = self
-            .outline
-            .functions
-            .iter()
-            .filter(|(key, function)| {
-                base.outline
-                    .functions
-                    .get(*key)
-                    .is_none_or(|old| old.exact != function.exact)
-            })
-            .map(|((name, arity), _)| (name.as_str(), *arity))
-            .collect();
-        let stale = |name: &str, arity| {
-            !current.contains(&(name, arity)) || rebuilt.contains(&(name, arity))
+        // anew, so that its positions are right (a layout-only change is
+        // still not reported). The others are `base`'s, untouched.
+        // Whether `key` is missing from one version or has another text.
+        let differs = |key: &FunctionKey, other: &Outline| {
+            let exact = |outline: &Outline| outline.functions.get(key).map(|f| f.exact);
+            exact(&self.outline) != exact(other)
         };
-        let fresh = |name: &str, arity| rebuilt.contains(&(name, arity));
-        let fresh_owner = |name: &str| {
+        let rebuilt: HashSet<(&str, usize)> = (self.outline.functions.keys())
+            .filter(|key| differs(key, &base.outline))
+            .map(as_ref)
+            .collect();
+        let stale: HashSet<(&str, usize)> = (base.outline.functions.keys())
+            .filter(|key| differs(key, &base.outline))
+            .map(as_ref)
+            .collect();
+        let owned_by_rebuilt = |closure: &str| {
             self.outline
                 .closures
-                .get(name)
+                .get(closure)
                 .and_then(Option::as_ref)
-                .is_some_and(|(owner, arity)| fresh(owner, *arity))
+                .is_some_and(|key| rebuilt.contains(&as_ref(key)))
         };
 
-        let new_functions = functions_where(&self.ast, |name, arity| {
-            if is_closure(name) {
-                fresh_owner(name)
+        let mut fresh = Module::new();
+        for function in self.ast.iter_fn_def() {
+            let key = (function.name.as_str(), function.params.len());
+            let is_fresh = if is_closure(key.0) {
+                owned_by_rebuilt(key.0)
             } else {
-                fresh(name, arity)
+                rebuilt.contains(&key)
+            };
+            if is_fresh {
+                fresh.set_script_fn(function.clone());
             }
-        });
-        let new_functions = fold_constants(engine, &top_level.constant_scope, new_functions);
-        let mut ast = base.ast.clone();
-        ast.retain_functions(|_, _, name, arity| is_closure(name) || !stale(name, arity));
+        }
+        let fresh = fold_constants(engine, &top_level.constant_scope, AST::new([], fresh));
 
+        let mut functions = Module::new();
         let mut line_shifts = HashMap::new();
+        let mut closure_owners = HashMap::new();
+        // Kept functions: shifted by as many lines as their text moved.
         for (key, function) in &self.outline.functions {
             let Some(old) = base.outline.functions.get(key) else {
                 continue;
             };
-            if fresh(&key.0, key.1) {
+            if rebuilt.contains(&as_ref(key)) {
                 continue;
             }
             let moved = line_of(function.definition) - line_of(old.definition);
@@ -290,35 +300,52 @@ impl ParsedScript {
                 line_shifts.insert(key.0.clone(), shift);
             }
         }
-        let mut closure_owners = HashMap::new();
-        for function in ast.iter_functions().filter(|f| is_closure(f.name)) {
-            let owner = base.closure_owners.get(function.name).cloned().flatten();
+        for function in base.ast.iter_fn_def() {
+            let name = function.name.as_str();
+            if !is_closure(name) {
+                if !stale.contains(&(name, function.params.len())) {
+                    functions.set_script_fn(function.clone());
+                }
+                continue;
+            }
+            // Closures are values: one kept in an entity's state keeps
+            // running the code it was made from, so all of them stay.
+            functions.set_script_fn(function.clone());
+            let owner = base.closure_owners.get(name).cloned().flatten();
             let shift = match &owner {
-                Some((name, arity)) if !stale(name, *arity) => line_shifts.get(name).copied(),
-                _ => base.line_shifts.get(function.name).copied(),
+                Some(key) if !stale.contains(&as_ref(key)) => line_shifts.get(&key.0).copied(),
+                _ => base.line_shifts.get(name).copied(),
             };
             if let Some(shift) = shift {
-                line_shifts.insert(function.name.to_owned(), shift);
+                line_shifts.insert(name.to_owned(), shift);
             }
-            closure_owners.insert(function.name.to_owned(), owner);
+            closure_owners.insert(name.to_owned(), owner);
         }
-        for function in new_functions
-            .iter_functions()
-            .filter(|f| is_closure(f.name))
-        {
-            line_shifts.remove(function.name);
-            let owner = self.outline.closures.get(function.name).cloned().flatten();
-            closure_owners.insert(function.name.to_owned(), owner);
+        for function in fresh.iter_fn_def() {
+            let name = function.name.as_str();
+            if is_closure(name) {
+                line_shifts.remove(name);
+                let owner = self.outline.closures.get(name).cloned().flatten();
+                closure_owners.insert(name.to_owned(), owner);
+            }
+            functions.set_script_fn(function.clone());
         }
 
-        ast += new_functions;
-        ast.set_source(self.path.as_str());
+        let statements = base.ast.statements().iter().cloned();
+        let ast = AST::new_with_source(statements, functions, self.path.as_str());
+        let ParsedScript {
+            path,
+            content_hash,
+            ast: parsed,
+            outline,
+        } = self;
+        free_in_background(parsed);
         CompiledScript::new(
-            self.path,
-            self.content_hash,
+            path,
+            content_hash,
             ast,
             top_level,
-            self.outline,
+            outline,
             closure_owners,
             line_shifts,
             Some(base.content_hash),
@@ -326,13 +353,18 @@ impl ParsedScript {
     }
 }
 
-/// The functions of `ast` for which `keep(name, arity)` holds, without its
-/// statements. (`AST::clone_functions_only_filtered` ignores its filter in
-/// Rhai 1.27: it merges into an empty module, which copies everything.)
-fn functions_where(ast: &AST, keep: impl Fn(&str, usize) -> bool) -> AST {
-    let mut functions = ast.clone_functions_only();
-    functions.retain_functions(|_, _, name, arity| keep(name, arity));
-    functions
+fn as_ref((name, arity): &FunctionKey) -> (&str, usize) {
+    (name.as_str(), *arity)
+}
+
+/// Frees `value` on a background task when Bevy's task pools run: freeing
+/// the unused part of a parse of thousands of functions takes milliseconds
+/// that a reload need not wait for.
+fn free_in_background<T: Send + 'static>(value: T) {
+    match AsyncComputeTaskPool::try_get() {
+        Some(pool) => pool.spawn(async move { drop(value) }).detach(),
+        None => drop(value),
+    }
 }
 
 /// Rhai functions cannot see top-level constants (see `constants`): folds

@@ -55,7 +55,7 @@
 //! | the script first runs on an entity | `init()` |
 //! | every frame | `on_update(dt)` |
 //! | an event named `hit` reaches the entity | `on_hit(payload)` |
-//! | a new version went live | `on_reload()`, state kept |
+//! | an edit changed the script (a patch or a replace) | `on_reload(changes)`, state kept |
 //! | the script leaves the entity | `on_detach()` |
 //!
 //! Every handler is optional and may omit its parameter.
@@ -72,6 +72,7 @@ mod events;
 mod outline;
 mod plugin;
 mod reload;
+mod watcher;
 
 pub use asset::{CompiledScript, ParsedScript, RhaiScript};
 pub use component::{Script, ScriptState};
@@ -83,12 +84,14 @@ pub use plugin::{RhaiPlugin, RhaiSystems};
 pub use reload::{ReloadKind, ScriptReloaded};
 /// Rhai itself, for registering functions and building payloads.
 pub use rhai;
+pub use watcher::FastScriptReload;
 
 /// Everything a typical app needs: `use bevy_rhai_hot::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        ReloadKind, RhaiAppExt, RhaiEngine, RhaiPlugin, RhaiScript, RhaiSystems, Script,
-        ScriptError, ScriptEvent, ScriptLimits, ScriptReloaded, ScriptState, with_script_world,
+        FastScriptReload, ReloadKind, RhaiAppExt, RhaiEngine, RhaiPlugin, RhaiScript, RhaiSystems,
+        Script, ScriptError, ScriptEvent, ScriptLimits, ScriptReloaded, ScriptState,
+        with_script_world,
     };
 }
 

@@ -300,6 +300,7 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
         return Change::None;
     };
     let hash = asset.content_hash();
+    let blank = asset.is_blank();
     let version = asset.version().map(Arc::clone).map_err(Clone::clone);
     let mut live_scripts = world.resource_mut::<LiveScripts>();
     let live_scripts = &mut *live_scripts;
@@ -308,6 +309,10 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
         return Change::None;
     }
     entry.last_seen = Some(hash);
+    if blank && entry.live.is_some() {
+        debug!("{}: blank, the running version stays", asset_path(&version));
+        return Change::None;
+    }
     let compiled = match version {
         Err(error) => return Change::Broken(error),
         Ok(compiled) => compiled,
@@ -347,6 +352,13 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
     );
     info!("{reloaded}");
     Change::Reloaded(compiled, reloaded)
+}
+
+fn asset_path(version: &Result<Arc<CompiledScript>, ScriptError>) -> &str {
+    match version {
+        Ok(compiled) => compiled.path(),
+        Err(error) => &error.location().path,
+    }
 }
 
 /// Switches every started entity running `id` to the new version, keeping
