@@ -146,6 +146,9 @@ impl ScriptSlot {
     /// Gives the slot a new live version: existing variables keep their
     /// values and variables the new version adds start at their defaults.
     pub(crate) fn install(&mut self, compiled: Arc<CompiledScript>) {
+        if self.vars.is_empty() {
+            self.vars = compiled.defaults().clone();
+        }
         for (name, _, value) in compiled.defaults().iter_raw() {
             if !self.vars.contains(name) {
                 self.vars.push_dynamic(name.to_owned(), value.clone());
@@ -155,9 +158,11 @@ impl ScriptSlot {
     }
 }
 
-/// Marks entities with a script that has not compiled yet.
-#[derive(Component)]
-pub(crate) struct PendingScripts;
+/// Entities with a script that has not started yet, in the order their
+/// scripts were attached. A list, not a marker component: starting 10,000
+/// entities then moves none of them between archetypes.
+#[derive(Resource, Default)]
+pub(crate) struct PendingScripts(pub(crate) Vec<Entity>);
 
 /// Keeps [`ScriptState`] in step with the handles of a (re)inserted [`Script`]:
 /// state for scripts still listed is kept, new scripts wait to compile, and
@@ -165,6 +170,7 @@ pub(crate) struct PendingScripts;
 pub(crate) fn sync_slots(
     insert: On<Insert, Script>,
     mut entities: Query<(&Script, &mut ScriptState)>,
+    mut pending: ResMut<PendingScripts>,
     mut commands: Commands,
 ) {
     let entity = insert.entity;
@@ -183,7 +189,7 @@ pub(crate) fn sync_slots(
         };
         state.slots.push(slot);
     }
-    commands.entity(entity).try_insert(PendingScripts);
+    pending.0.push(entity);
     if !old.is_empty() {
         commands.queue(move |world: &mut World| crate::dispatch::detach(world, entity, old));
     }

@@ -205,27 +205,40 @@ pub(crate) fn dispatch_to_all(
 
 /// Calls `on_update(dt)` for every entity whose scripts define it. Scripts
 /// without `on_update` cost one flag check per frame.
+///
+/// The slots of every entity to call are taken out in one pass over the
+/// entities, then put back one by one after their calls: while an entity's
+/// scripts run, its own `ScriptState` (and that of entities whose turn has
+/// not come yet) is empty.
 pub(crate) fn run_on_update(
     world: &mut World,
-    entities: &mut QueryState<(Entity, &ScriptState)>,
-    mut targets: Local<Vec<Entity>>,
+    entities: &mut QueryState<(Entity, &mut ScriptState)>,
+    mut taken: Local<Vec<(Entity, Vec<ScriptSlot>)>>,
 ) {
     let engine = RhaiEngine::of(world);
     let dt = world.resource::<Time>().delta_secs_f64();
-    collect_targets(world, entities, &mut targets, |compiled| {
-        compiled.on_update_arity().is_some()
-    });
-    for &entity in targets.iter() {
-        let Some(mut slots) = take_slots(world, entity) else {
-            continue;
-        };
-        for slot in &mut slots {
-            let arity = slot
-                .compiled
-                .as_ref()
-                .and_then(|compiled| compiled.on_update_arity());
-            if let Some(arity) = arity {
-                call_with_arity(world, &engine, entity, slot, ON_UPDATE, arity, dt.into());
+    let wants_update = |slot: &ScriptSlot| {
+        slot.compiled
+            .as_ref()
+            .is_some_and(|compiled| compiled.on_update_arity().is_some())
+    };
+    taken.extend(
+        entities
+            .iter_mut(world)
+            .filter(|(_, state)| state.slots.iter().any(wants_update))
+            .map(|(entity, mut state)| (entity, std::mem::take(&mut state.slots))),
+    );
+    for (entity, mut slots) in taken.drain(..) {
+        // A script earlier in this frame may have despawned the entity.
+        if world.get_entity(entity).is_ok() {
+            for slot in &mut slots {
+                let arity = slot
+                    .compiled
+                    .as_ref()
+                    .and_then(|compiled| compiled.on_update_arity());
+                if let Some(arity) = arity {
+                    call_with_arity(world, &engine, entity, slot, ON_UPDATE, arity, dt.into());
+                }
             }
         }
         put_slots(world, entity, slots);

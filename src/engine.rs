@@ -30,7 +30,9 @@ impl RhaiEngine {
         &self.0
     }
 
-    pub(crate) fn arc(&self) -> Arc<Engine> {
+    /// A shared handle to the engine, for example to compile on another
+    /// thread.
+    pub fn arc(&self) -> Arc<Engine> {
         self.0.clone()
     }
 

@@ -6,7 +6,7 @@ use bevy::prelude::*;
 use rhai::Engine;
 
 use crate::asset::{RhaiScript, RhaiScriptLoader};
-use crate::component::{detach_slots, sync_slots};
+use crate::component::{PendingScripts, detach_slots, sync_slots};
 use crate::dispatch::{LoggedErrors, run_on_update};
 use crate::engine::{EngineSetups, ScriptLimits, build_engine};
 use crate::error::ScriptError;
@@ -85,6 +85,7 @@ impl Plugin for RhaiPlugin {
             .add_message::<ScriptReloaded>()
             .add_message::<ScriptEvent>()
             .init_resource::<LiveScripts>()
+            .init_resource::<PendingScripts>()
             .init_resource::<LoggedErrors>()
             .init_resource::<ScriptMessageRoutes>()
             .add_observer(sync_slots)

@@ -226,7 +226,6 @@ pub(crate) fn apply_script_changes(
     mut cursor: Local<MessageCursor<AssetEvent<RhaiScript>>>,
     mut failures: Local<MessageCursor<AssetLoadFailedEvent<RhaiScript>>>,
     scripted: &mut QueryState<(Entity, &ScriptState)>,
-    pending: &mut QueryState<Entity, With<PendingScripts>>,
 ) {
     let mut changed: Vec<AssetId<RhaiScript>> = Vec::new();
     let mut removed = Vec::new();
@@ -264,7 +263,7 @@ pub(crate) fn apply_script_changes(
         }
     }
     forward_load_failures(world, &mut failures);
-    start_pending(world, pending);
+    start_pending(world);
     world.flush();
 }
 
@@ -403,12 +402,13 @@ fn reload_entities(
 
 /// Starts waiting entities once all of their scripts have compiled: each
 /// script gets its live version and `init()` runs, in the listed order.
-fn start_pending(world: &mut World, pending: &mut QueryState<Entity, With<PendingScripts>>) {
-    let waiting: Vec<Entity> = pending.iter(world).collect();
+fn start_pending(world: &mut World) {
+    let waiting = std::mem::take(&mut world.resource_mut::<PendingScripts>().0);
     if waiting.is_empty() {
         return;
     }
     let engine = RhaiEngine::of(world);
+    let mut still_waiting = Vec::new();
     for entity in waiting {
         let live_versions: Option<Vec<Option<Arc<CompiledScript>>>> = {
             let Some(state) = world.get::<ScriptState>(entity) else {
@@ -430,6 +430,7 @@ fn start_pending(world: &mut World, pending: &mut QueryState<Entity, With<Pendin
         // Some script has not compiled yet: keep waiting, so that the
         // entity's scripts always start together and in order.
         let Some(live_versions) = live_versions else {
+            still_waiting.push(entity);
             continue;
         };
         let Some(mut slots) = take_slots(world, entity) else {
@@ -449,8 +450,9 @@ fn start_pending(world: &mut World, pending: &mut QueryState<Entity, With<Pendin
             }
         }
         put_slots(world, entity, slots);
-        if let Ok(mut entity) = world.get_entity_mut(entity) {
-            entity.remove::<PendingScripts>();
-        }
     }
+    // Entities attached while these started (by `init()`) come after.
+    let mut pending = world.resource_mut::<PendingScripts>();
+    still_waiting.append(&mut pending.0);
+    pending.0 = still_waiting;
 }

@@ -1,0 +1,151 @@
+//! What the benches share: a real `App` with the plugin, reading scripts
+//! from a temporary asset folder, and the raw-Rhai floor.
+
+#![allow(dead_code, reason = "each bench uses a different part")]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bevy::asset::AssetPlugin;
+use bevy::prelude::*;
+use bevy::time::TimeUpdateStrategy;
+use bevy_rhai_hot::prelude::*;
+use bevy_rhai_hot::rhai::{AST, CallFnOptions, Engine, Scope};
+
+/// The script of the dispatch benches, in the crate's state idiom: each
+/// entity's `x` and `v` are top-level `let`s.
+pub const MOVER: &str = "let x = 0.0;
+let v = 1.0;
+fn on_update(dt) { x += v * dt; if x > 100.0 { x = 0.0; } }
+";
+
+/// The same, also writing the entity's `Transform`.
+pub const MOVER_TRANSFORM: &str = "let x = 0.0;
+let v = 1.0;
+fn on_update(dt) {
+    x += v * dt; if x > 100.0 { x = 0.0; }
+    let t = transform(); t.translation.x = x; set_transform(t);
+}
+";
+
+pub const FRAME: Duration = Duration::from_millis(16);
+
+/// An app with the plugin, loading scripts from a temporary folder.
+pub struct BenchApp {
+    pub app: App,
+    pub dir: tempfile::TempDir,
+}
+
+impl BenchApp {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let mut app = App::new();
+        app.add_plugins((
+            MinimalPlugins,
+            AssetPlugin {
+                file_path: dir.path().to_string_lossy().into_owned(),
+                ..default()
+            },
+            RhaiPlugin::default(),
+        ))
+        .insert_resource(TimeUpdateStrategy::ManualDuration(FRAME));
+        app.finish();
+        app.cleanup();
+        Self { app, dir }
+    }
+
+    pub fn write(&self, relative: &str, source: &str) {
+        let path = self.dir.path().join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, source).unwrap();
+    }
+
+    /// Loads the script at `relative` and updates until it has compiled.
+    pub fn load(&mut self, relative: &str) -> Handle<RhaiScript> {
+        let handle: Handle<RhaiScript> = self
+            .app
+            .world()
+            .resource::<AssetServer>()
+            .load(relative.to_owned());
+        self.run_until(|world| world.resource::<Assets<RhaiScript>>().contains(&handle));
+        handle
+    }
+
+    /// Spawns `count` entities running `script`, with a `Transform` each.
+    pub fn spawn(&mut self, script: &Handle<RhaiScript>, count: usize) -> Vec<Entity> {
+        let world = self.app.world_mut();
+        (0..count)
+            .map(|_| {
+                world
+                    .spawn((Script::new(script.clone()), Transform::default()))
+                    .id()
+            })
+            .collect()
+    }
+
+    pub fn run_until_ready(&mut self, entities: &[Entity]) {
+        self.run_until(|world| {
+            entities.iter().all(|&entity| {
+                world
+                    .get::<ScriptState>(entity)
+                    .is_some_and(ScriptState::is_ready)
+            })
+        });
+    }
+
+    /// Updates until `done` holds, for at most 10,000 updates.
+    pub fn run_until(&mut self, mut done: impl FnMut(&mut World) -> bool) {
+        for _ in 0..10_000 {
+            self.app.update();
+            if done(self.app.world_mut()) {
+                return;
+            }
+            // Leave the other core to the loader.
+            std::thread::sleep(Duration::from_micros(200));
+        }
+        panic!("gave up waiting");
+    }
+}
+
+/// The raw-Rhai floor: one compiled script, each entity's state in its own
+/// `Scope`, and a plain loop of `call_fn_with_options(eval_ast(false))`.
+pub struct RawRhai {
+    pub engine: Arc<Engine>,
+    pub ast: AST,
+    pub scopes: Vec<Scope<'static>>,
+}
+
+impl RawRhai {
+    /// Compiles `source` and gives `count` entities a `Scope` with `x`, `v`.
+    pub fn new(source: &str, count: usize) -> Self {
+        Self::with_engine(Arc::new(Engine::new()), source, count)
+    }
+
+    /// The same on another engine, for example the plugin's.
+    pub fn with_engine(engine: Arc<Engine>, source: &str, count: usize) -> Self {
+        let ast = engine.compile(source).unwrap();
+        let scopes = (0..count)
+            .map(|_| {
+                let mut scope = Scope::new();
+                scope.push("x", 0.0_f64).push("v", 1.0_f64);
+                scope
+            })
+            .collect();
+        Self {
+            engine,
+            ast,
+            scopes,
+        }
+    }
+
+    /// One frame: `on_update(dt)` for every entity.
+    pub fn frame(&mut self) {
+        let dt = FRAME.as_secs_f64();
+        for scope in &mut self.scopes {
+            let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+            self.engine
+                .call_fn_with_options::<()>(options, scope, &self.ast, "on_update", (dt,))
+                .unwrap();
+        }
+    }
+}
