@@ -11,7 +11,7 @@ use common::Harness;
 static COMPILES: AtomicUsize = AtomicUsize::new(0);
 
 #[test]
-fn hundred_entities_share_one_compile_and_keep_separate_state() {
+fn a_thousand_entities_share_one_compile_and_keep_separate_state() {
     let plugin = RhaiPlugin::default().with_engine(|engine| {
         engine.register_fn("count_compile", || {
             COMPILES.fetch_add(1, Ordering::SeqCst);
@@ -23,8 +23,8 @@ fn hundred_entities_share_one_compile_and_keep_separate_state() {
         "scripts/shared.rhai",
         "count_compile();\nlet n = 0;\nfn on_update() { n += 1; }",
     );
-    let entities: Vec<Entity> = (0..100).map(|_| h.spawn("scripts/shared.rhai")).collect();
-    h.run_until("all 100 entities to start", |world| {
+    let entities: Vec<Entity> = (0..1_000).map(|_| h.spawn("scripts/shared.rhai")).collect();
+    h.run_until("all 1,000 entities to start", |world| {
         entities.iter().all(|&e| {
             world
                 .get::<ScriptState>(e)

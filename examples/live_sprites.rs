@@ -1,0 +1,320 @@
+//! Sprites whose movement and colour come from Rhai scripts, edited live.
+//!
+//! ```sh
+//! cargo run --example live_sprites --features window
+//! ```
+//!
+//! While it runs, edit `assets/scripts/orbit.rhai`, `bounce.rhai` or
+//! `beacon.rhai` and save: the sprites change on the next frames and keep
+//! their positions. Press space or click to send a `pulse` event to every
+//! script. The line at the top shows the last reload or error.
+//!
+//! Check mode, used by CI under Xvfb: `LIVE_SPRITES_CHECK=<folder>` runs the
+//! example on a copy of the scripts, takes a screenshot, edits the beacon's
+//! colour, takes another, checks that the beacon's pixels changed from red
+//! to blue, writes both PNGs to the folder and exits (non-zero on failure).
+
+use std::path::{Path, PathBuf};
+
+use bevy::prelude::*;
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured, save_to_disk};
+use bevy::window::WindowResolution;
+use bevy_rhai_hot::prelude::*;
+
+const WIDTH: u32 = 640;
+const HEIGHT: u32 = 360;
+
+fn main() -> AppExit {
+    let check = std::env::var_os("LIVE_SPRITES_CHECK").map(PathBuf::from);
+    // The check edits a copy of the scripts, never the ones in the repository.
+    let asset_folder = match &check {
+        Some(output) => copy_scripts(output),
+        None => AssetPlugin::default().file_path,
+    };
+
+    let mut app = App::new();
+    app.add_plugins((
+        FastScriptReload {
+            file_path: asset_folder.clone(),
+            ..default()
+        },
+        DefaultPlugins
+            .set(WindowPlugin {
+                primary_window: Some(Window {
+                    title: "bevy_rhai_hot: live sprites".into(),
+                    resolution: WindowResolution::new(WIDTH, HEIGHT),
+                    ..default()
+                }),
+                ..default()
+            })
+            .set(AssetPlugin {
+                file_path: asset_folder,
+                watch_for_changes_override: Some(true),
+                ..default()
+            }),
+        RhaiPlugin::default().with_engine(register_sprite_functions),
+    ))
+    .insert_resource(ClearColor(Color::srgb(0.08, 0.08, 0.1)))
+    .add_systems(Startup, spawn_scene)
+    .add_systems(Update, (send_pulse, show_last_reload));
+    if let Some(output) = check {
+        app.insert_resource(Check::new(output))
+            .add_systems(Last, run_check);
+    }
+    app.run()
+}
+
+/// Gives scripts `set_color(r, g, b)` for their entity's sprite, through
+/// `with_script_world`: the way to expose any component of your own.
+fn register_sprite_functions(engine: &mut bevy_rhai_hot::rhai::Engine) {
+    engine.register_fn("set_color", |r: f64, g: f64, b: f64| {
+        with_script_world(|world, entity| {
+            if let Some(mut sprite) = world.get_mut::<Sprite>(entity) {
+                sprite.color = Color::srgb(r as f32, g as f32, b as f32);
+            }
+        })
+    });
+}
+
+#[derive(Component)]
+struct StatusLine;
+
+fn spawn_scene(mut commands: Commands, assets: Res<AssetServer>) {
+    commands.spawn(Camera2d);
+    let orbit = assets.load("scripts/orbit.rhai");
+    let bounce = assets.load("scripts/bounce.rhai");
+    let beacon = assets.load("scripts/beacon.rhai");
+    let square = |size: f32| Sprite::from_color(Color::WHITE, Vec2::splat(size));
+
+    commands.spawn((
+        Script::new(beacon),
+        square(80.0),
+        Transform::from_xyz(0.0, 0.0, 0.0),
+    ));
+    for (index, radius) in [110.0, 150.0, 150.0].into_iter().enumerate() {
+        let angle = index as f32 * 2.1;
+        commands.spawn((
+            Script::new(orbit.clone()),
+            square(24.0),
+            Transform::from_xyz(radius * angle.cos(), radius * angle.sin(), 1.0),
+        ));
+    }
+    for (x, y) in [(-250.0, 60.0), (230.0, -90.0), (-120.0, -130.0)] {
+        commands.spawn((
+            Script::new(bounce.clone()),
+            square(18.0),
+            Transform::from_xyz(x, y, 2.0),
+        ));
+    }
+    commands.spawn((
+        StatusLine,
+        Text2d::new("edit assets/scripts/*.rhai and save; space or click: pulse"),
+        TextFont::from_font_size(14.0),
+        Transform::from_xyz(0.0, HEIGHT as f32 / 2.0 - 16.0, 3.0),
+    ));
+}
+
+/// Space or a click sends the ad-hoc event `pulse` to every script.
+fn send_pulse(
+    keys: Res<ButtonInput<KeyCode>>,
+    mouse: Res<ButtonInput<MouseButton>>,
+    mut events: MessageWriter<ScriptEvent>,
+) {
+    if keys.just_pressed(KeyCode::Space) || mouse.just_pressed(MouseButton::Left) {
+        events.write(ScriptEvent::broadcast("pulse"));
+    }
+}
+
+/// Shows the last reload or script error on screen.
+fn show_last_reload(
+    mut reloads: MessageReader<ScriptReloaded>,
+    mut errors: MessageReader<ScriptError>,
+    mut status: Single<&mut Text2d, With<StatusLine>>,
+) {
+    let latest = reloads
+        .read()
+        .map(ToString::to_string)
+        .chain(errors.read().map(|error| format!("error: {error}")))
+        .last();
+    if let Some(line) = latest {
+        status.0 = line;
+    }
+}
+
+/// Copies `assets/scripts` into `<output>/assets/scripts` and returns the
+/// new asset folder.
+fn copy_scripts(output: &Path) -> String {
+    let scripts = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/scripts");
+    let copy = output.join("assets/scripts");
+    std::fs::create_dir_all(&copy).expect("create the check's asset folder");
+    for entry in std::fs::read_dir(&scripts).expect("read assets/scripts") {
+        let path = entry.expect("list assets/scripts").path();
+        std::fs::copy(&path, copy.join(path.file_name().unwrap())).expect("copy a script");
+    }
+    output
+        .join("assets")
+        .canonicalize()
+        .expect("the check's asset folder")
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The check's progress, counted in frames.
+#[derive(Resource)]
+struct Check {
+    output: PathBuf,
+    step: CheckStep,
+    frames: u32,
+    frames_in_step: u32,
+    /// The beacon's colour in each screenshot.
+    before: Option<LinearRgba>,
+    after: Option<LinearRgba>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum CheckStep {
+    WaitForScripts,
+    ShotBefore,
+    WaitForReload,
+    ShotAfter,
+    Done,
+}
+
+/// Frames to let the picture settle before a screenshot.
+const SETTLE_FRAMES: u32 = 10;
+/// The whole check gives up after this many frames.
+const MAX_FRAMES: u32 = 3_000;
+
+impl Check {
+    fn new(output: PathBuf) -> Self {
+        Self {
+            output,
+            step: CheckStep::WaitForScripts,
+            frames: 0,
+            frames_in_step: 0,
+            before: None,
+            after: None,
+        }
+    }
+
+    fn go(&mut self, step: CheckStep) {
+        info!("check: {step:?}");
+        self.step = step;
+        self.frames_in_step = 0;
+    }
+}
+
+fn run_check(
+    mut commands: Commands,
+    mut check: ResMut<Check>,
+    states: Query<&ScriptState>,
+    mut reloads: MessageReader<ScriptReloaded>,
+    mut exit: MessageWriter<AppExit>,
+) {
+    check.frames += 1;
+    check.frames_in_step += 1;
+    if check.frames > MAX_FRAMES {
+        error!(
+            "check failed: still at {:?} after {MAX_FRAMES} frames",
+            check.step
+        );
+        exit.write(AppExit::error());
+        return;
+    }
+    let reloaded = reloads.read().any(|reload| {
+        reload.path.ends_with("beacon.rhai") && !matches!(reload.kind, ReloadKind::Failed(_))
+    });
+    match check.step {
+        CheckStep::WaitForScripts => {
+            let ready = !states.is_empty() && states.iter().all(ScriptState::is_ready);
+            if ready && check.frames_in_step > SETTLE_FRAMES {
+                take_screenshot(&mut commands, &check.output, "before", true);
+                check.go(CheckStep::ShotBefore);
+            } else if !ready {
+                check.frames_in_step = 0;
+            }
+        }
+        CheckStep::ShotBefore => {
+            if check.before.is_some() {
+                let beacon = check.output.join("assets/scripts/beacon.rhai");
+                let source = std::fs::read_to_string(&beacon).expect("read the beacon script");
+                let edited = source.replace("const COLOR = RED;", "const COLOR = BLUE;");
+                assert_ne!(source, edited, "beacon.rhai has no `const COLOR = RED;`");
+                std::fs::write(&beacon, edited).expect("edit the beacon script");
+                check.go(CheckStep::WaitForReload);
+            }
+        }
+        CheckStep::WaitForReload => {
+            if reloaded {
+                check.frames_in_step = 0;
+                check.go(CheckStep::ShotAfter);
+            }
+        }
+        CheckStep::ShotAfter => {
+            if check.frames_in_step == SETTLE_FRAMES {
+                take_screenshot(&mut commands, &check.output, "after", false);
+            }
+            if let (Some(before), Some(after)) = (check.before, check.after) {
+                let red_then_blue = before.red > 2.0 * before.blue && after.blue > 2.0 * after.red;
+                if red_then_blue {
+                    info!("check passed: the beacon went from {before:?} to {after:?}");
+                    exit.write(AppExit::Success);
+                } else {
+                    error!(
+                        "check failed: the beacon should go from red to blue, \
+                         but was {before:?} then {after:?}"
+                    );
+                    exit.write(AppExit::error());
+                }
+                check.go(CheckStep::Done);
+            }
+        }
+        CheckStep::Done => {}
+    }
+}
+
+/// Saves a screenshot as `<output>/<name>.png` and records the beacon's
+/// colour in it.
+fn take_screenshot(commands: &mut Commands, output: &Path, name: &str, before: bool) {
+    commands
+        .spawn(Screenshot::primary_window())
+        .observe(save_to_disk(output.join(format!("{name}.png"))))
+        .observe(
+            move |captured: On<ScreenshotCaptured>, mut check: ResMut<Check>| {
+                let Some(color) = beacon_color(&captured.image) else {
+                    error!("check: could not read the screenshot's pixels");
+                    return;
+                };
+                if before {
+                    check.before = Some(color);
+                } else {
+                    check.after = Some(color);
+                }
+            },
+        );
+}
+
+/// The beacon's colour: the median, channel by channel, of a 3 by 3 grid of
+/// pixels 12 apart around the window's centre, so that a small sprite
+/// passing over the beacon cannot change it.
+fn beacon_color(image: &Image) -> Option<LinearRgba> {
+    let (x, y) = (image.width() / 2, image.height() / 2);
+    let mut samples = Vec::new();
+    for dx in [-12, 0, 12] {
+        for dy in [-12, 0, 12] {
+            let pixel = image.get_color_at(x.checked_add_signed(dx)?, y.checked_add_signed(dy)?);
+            samples.push(pixel.ok()?.to_linear());
+        }
+    }
+    let median = |channel: fn(&LinearRgba) -> f32| {
+        let mut values: Vec<f32> = samples.iter().map(channel).collect();
+        values.sort_by(f32::total_cmp);
+        values[values.len() / 2]
+    };
+    Some(LinearRgba::new(
+        median(|c| c.red),
+        median(|c| c.green),
+        median(|c| c.blue),
+        1.0,
+    ))
+}
