@@ -5,12 +5,13 @@
 
 #![cfg(feature = "file_watcher")]
 
+mod common;
+
 use std::fs::File;
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
 
-use bevy::asset::{AssetMetaCheck, AssetPlugin};
 use bevy::prelude::*;
 use bevy_rhai_hot::prelude::*;
 
@@ -32,29 +33,7 @@ struct Watched {
 
 impl Watched {
     fn new(dir: &Path) -> Self {
-        let file_path = dir.to_string_lossy().into_owned();
-        let mut app = App::new();
-        app.add_plugins((
-            FastScriptReload {
-                file_path: file_path.clone(),
-                ..default()
-            },
-            MinimalPlugins,
-            AssetPlugin {
-                file_path,
-                watch_for_changes_override: Some(true),
-                meta_check: AssetMetaCheck::Never,
-                ..default()
-            },
-            RhaiPlugin::default(),
-        ));
-        app.finish();
-        app.cleanup();
-        let script = app
-            .world()
-            .resource::<AssetServer>()
-            .load::<RhaiScript>("saved.rhai");
-        let entity = app.world_mut().spawn(Script::new(script)).id();
+        let (app, entity) = common::real_watcher_app(dir, true, "saved.rhai");
         let mut watched = Self {
             app,
             entity,

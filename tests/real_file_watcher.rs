@@ -3,9 +3,10 @@
 
 #![cfg(feature = "file_watcher")]
 
+mod common;
+
 use std::time::Duration;
 
-use bevy::asset::{AssetMetaCheck, AssetPlugin};
 use bevy::prelude::*;
 use bevy_rhai_hot::prelude::*;
 
@@ -24,24 +25,7 @@ fn saving_the_file_reloads_the_script() {
     let file = scripts.join("watched.rhai");
     std::fs::write(&file, "let count = 0;\nfn on_update() { count += 1; }\n").unwrap();
 
-    let mut app = App::new();
-    app.add_plugins((
-        MinimalPlugins,
-        AssetPlugin {
-            file_path: dir.path().to_string_lossy().into_owned(),
-            watch_for_changes_override: Some(true),
-            meta_check: AssetMetaCheck::Never,
-            ..default()
-        },
-        RhaiPlugin::default(),
-    ));
-    app.finish();
-    app.cleanup();
-    let script = app
-        .world()
-        .resource::<AssetServer>()
-        .load::<RhaiScript>("scripts/watched.rhai");
-    let entity = app.world_mut().spawn(Script::new(script)).id();
+    let (mut app, entity) = common::real_watcher_app(dir.path(), false, "scripts/watched.rhai");
 
     let mut started = false;
     for _ in 0..MAX_UPDATES {

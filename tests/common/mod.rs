@@ -44,6 +44,38 @@ pub struct Harness {
     watcher: Arc<Mutex<Option<WatcherSender>>>,
 }
 
+/// An app on Bevy's real file watcher over `dir`, with one entity running
+/// the script at `relative`. `fast` adds `FastScriptReload` (10 ms debounce
+/// instead of 300 ms).
+pub fn real_watcher_app(dir: &std::path::Path, fast: bool, relative: &str) -> (App, Entity) {
+    let file_path = dir.to_string_lossy().into_owned();
+    let mut app = App::new();
+    if fast {
+        app.add_plugins(FastScriptReload {
+            file_path: file_path.clone(),
+            ..default()
+        });
+    }
+    app.add_plugins((
+        MinimalPlugins,
+        AssetPlugin {
+            file_path,
+            watch_for_changes_override: Some(true),
+            meta_check: AssetMetaCheck::Never,
+            ..default()
+        },
+        RhaiPlugin::default(),
+    ));
+    app.finish();
+    app.cleanup();
+    let script = app
+        .world()
+        .resource::<AssetServer>()
+        .load::<RhaiScript>(relative.to_owned());
+    let entity = app.world_mut().spawn(Script::new(script)).id();
+    (app, entity)
+}
+
 impl Harness {
     pub fn new() -> Self {
         Self::with(RhaiPlugin::default(), |_| {})
