@@ -7,6 +7,7 @@ use bevy::prelude::*;
 use rhai::{Dynamic, Scope};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 use crate::asset::{CompiledScript, RhaiScript};
 
@@ -65,7 +66,7 @@ impl Script {
 /// run again for scripts that had already started.
 #[derive(Component, Default, Debug, Serialize, Deserialize)]
 pub struct ScriptState {
-    pub(crate) slots: Vec<ScriptSlot>,
+    pub(crate) slots: Slots,
 }
 
 impl ScriptState {
@@ -107,6 +108,10 @@ impl ScriptState {
         self.slots.iter().all(|slot| slot.compiled.is_some())
     }
 }
+
+/// An entity's scripts, in run order. Most entities have one, which then
+/// lives inside the component itself: no pointer to chase per call.
+pub(crate) type Slots = SmallVec<[ScriptSlot; 1]>;
 
 /// One script on one entity.
 #[derive(Debug, Serialize, Deserialize)]

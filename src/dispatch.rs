@@ -7,7 +7,7 @@ use bevy::prelude::*;
 use rhai::{CallFnOptions, Dynamic, Engine, FuncArgs};
 
 use crate::asset::CompiledScript;
-use crate::component::{ScriptSlot, ScriptState};
+use crate::component::{ScriptSlot, ScriptState, Slots};
 use crate::context::run_in_context;
 use crate::engine::RhaiEngine;
 use crate::error::ScriptError;
@@ -127,14 +127,14 @@ fn collect_targets(
 
 /// Takes an entity's script slots out of the world for the duration of its
 /// calls, so that scripts can reach the world without aliasing them.
-pub(crate) fn take_slots(world: &mut World, entity: Entity) -> Option<Vec<ScriptSlot>> {
+pub(crate) fn take_slots(world: &mut World, entity: Entity) -> Option<Slots> {
     let mut state = world.get_mut::<ScriptState>(entity)?;
     Some(std::mem::take(&mut state.slots))
 }
 
 /// Puts slots back after [`take_slots`]. If the entity went away meanwhile
 /// (a native function despawned it directly), the scripts are detached.
-pub(crate) fn put_slots(world: &mut World, entity: Entity, slots: Vec<ScriptSlot>) {
+pub(crate) fn put_slots(world: &mut World, entity: Entity, slots: Slots) {
     match world.get_mut::<ScriptState>(entity) {
         Some(mut state) => state.slots = slots,
         None => detach(world, entity, slots),
@@ -142,7 +142,7 @@ pub(crate) fn put_slots(world: &mut World, entity: Entity, slots: Vec<ScriptSlot
 }
 
 /// Runs `on_detach()` for scripts that left `entity`.
-pub(crate) fn detach(world: &mut World, entity: Entity, mut slots: Vec<ScriptSlot>) {
+pub(crate) fn detach(world: &mut World, entity: Entity, mut slots: Slots) {
     let engine = RhaiEngine::of(world);
     for slot in slots.iter_mut().filter(|slot| slot.started) {
         if slot
@@ -213,7 +213,7 @@ pub(crate) fn dispatch_to_all(
 pub(crate) fn run_on_update(
     world: &mut World,
     entities: &mut QueryState<(Entity, &mut ScriptState)>,
-    mut taken: Local<Vec<(Entity, Vec<ScriptSlot>)>>,
+    mut taken: Local<Vec<(Entity, Slots)>>,
 ) {
     let engine = RhaiEngine::of(world);
     let dt = world.resource::<Time>().delta_secs_f64();
@@ -228,19 +228,33 @@ pub(crate) fn run_on_update(
             .filter(|(_, state)| state.slots.iter().any(wants_update))
             .map(|(entity, mut state)| (entity, std::mem::take(&mut state.slots))),
     );
-    for (entity, mut slots) in taken.drain(..) {
-        // A script earlier in this frame may have despawned the entity.
-        if world.get_entity(entity).is_ok() {
-            for slot in &mut slots {
-                let arity = slot
-                    .compiled
-                    .as_ref()
-                    .and_then(|compiled| compiled.on_update_arity());
-                if let Some(arity) = arity {
-                    call_with_arity(world, &engine, entity, slot, ON_UPDATE, arity, dt.into());
-                }
+    for (entity, slots) in taken.iter_mut() {
+        // A native function may have despawned the entity meanwhile.
+        if !world.entities().contains(*entity) {
+            continue;
+        }
+        for slot in slots.iter_mut() {
+            let arity = slot
+                .compiled
+                .as_ref()
+                .and_then(|compiled| compiled.on_update_arity());
+            if let Some(arity) = arity {
+                call_with_arity(world, &engine, *entity, slot, ON_UPDATE, arity, dt.into());
             }
         }
+    }
+    // Put the slots back in one pass in the same order, which holds unless
+    // a native function changed the world's structure; any entity out of
+    // order is put back by a lookup of its own.
+    let mut returning = taken.drain(..).peekable();
+    for (entity, mut state) in entities.iter_mut(world) {
+        if returning.peek().is_some_and(|(next, _)| *next == entity) {
+            let (_, slots) = returning.next().expect("peeked");
+            state.slots = slots;
+        }
+    }
+    let rest: Vec<_> = returning.collect();
+    for (entity, slots) in rest {
         put_slots(world, entity, slots);
     }
     world.flush();
