@@ -1,6 +1,7 @@
 //! Loading a script through the asset server (read, parse, run top-level
 //! code, outline and index its functions) against Rhai's own
-//! `Engine::compile` of the same text, for 1,000- and 10,000-line scripts.
+//! `Engine::compile` of the same text, for 1,000- and 10,000-line scripts;
+//! and the plugin's compile alone, to tell it from the asset pipeline.
 //! See `benches/README.md`.
 
 #[path = "support/mod.rs"]
@@ -10,6 +11,7 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
+use bevy_rhai_hot::CompiledScript;
 use bevy_rhai_hot::prelude::*;
 use bevy_rhai_hot::rhai::Engine;
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
@@ -36,6 +38,15 @@ fn load(c: &mut Criterion) {
             b.iter(|| black_box(engine.compile(&source).unwrap()));
         });
         let mut bench = BenchApp::new();
+        // The plugin's own compile, on its engine, without the asset server.
+        let plugin_engine = bench.app.world().resource::<RhaiEngine>().arc();
+        group.bench_function(BenchmarkId::new("CompiledScript::compile", lines), |b| {
+            b.iter(|| {
+                black_box(
+                    CompiledScript::compile(&plugin_engine, "big.rhai", &source, None).unwrap(),
+                )
+            });
+        });
         let mut next = 0;
         group.bench_function(BenchmarkId::new("asset server", lines), |b| {
             b.iter_custom(|iterations| {
