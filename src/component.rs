@@ -96,7 +96,8 @@ impl ScriptState {
         }
     }
 
-    /// Each attached script's path and variables, in run order.
+    /// Each attached script's path and variables, in run order. A script
+    /// that has not started yet has an empty path.
     pub fn scripts(&self) -> impl Iterator<Item = (&str, &Scope<'static>)> {
         self.slots
             .iter()
@@ -131,7 +132,9 @@ pub(crate) struct ScriptSlot {
 impl ScriptSlot {
     fn new(handle: &Handle<RhaiScript>) -> Self {
         Self {
-            path: handle.path().map(ToString::to_string).unwrap_or_default(),
+            // Filled in from the compiled script when it starts: formatting
+            // the handle's path for each of thousands of spawns is not free.
+            path: String::new(),
             id: Some(handle.id()),
             compiled: None,
             started: false,
@@ -151,6 +154,9 @@ impl ScriptSlot {
     /// Gives the slot a new live version: existing variables keep their
     /// values and variables the new version adds start at their defaults.
     pub(crate) fn install(&mut self, compiled: Arc<CompiledScript>) {
+        if self.path.is_empty() {
+            self.path = compiled.path().to_owned();
+        }
         if self.vars.is_empty() {
             self.vars = compiled.defaults().clone();
         }
