@@ -109,8 +109,9 @@ pub struct CompiledScript {
     /// as a copy of these.
     defaults: Scope<'static>,
     constants: ScriptConstants,
-    /// Which arities each script function is defined with, as a bit mask.
-    arities: HashMap<String, u64>,
+    /// Which arities each script function is defined with, as a bit mask;
+    /// shared with the version before when the edit kept the same functions.
+    arities: Arc<HashMap<String, u64>>,
     /// The functions of the file this version was built from.
     outline: Outline,
     /// The function each closure in `ast` was written in. Closures of older
@@ -239,6 +240,7 @@ impl ParsedScript {
             closure_owners,
             HashMap::new(),
             None,
+            None,
         )
     }
 
@@ -283,7 +285,6 @@ impl ParsedScript {
         }
         let fresh = fold_constants(engine, &top_level.constant_scope, AST::new([], fresh));
 
-        let mut functions = Module::new();
         let mut line_shifts = HashMap::new();
         let mut closure_owners = HashMap::new();
         // Kept functions: shifted by as many lines as their text moved.
@@ -300,26 +301,17 @@ impl ParsedScript {
                 line_shifts.insert(key.0.clone(), shift);
             }
         }
-        for function in base.ast.iter_fn_def() {
-            let name = function.name.as_str();
-            if !is_closure(name) {
-                if !stale.contains(&(name, function.params.len())) {
-                    functions.set_script_fn(function.clone());
-                }
-                continue;
-            }
-            // Closures are values: one kept in an entity's state keeps
-            // running the code it was made from, so all of them stay.
-            functions.set_script_fn(function.clone());
-            let owner = base.closure_owners.get(name).cloned().flatten();
-            let shift = match &owner {
+        // Closures are values: one kept in an entity's state keeps running
+        // the code it was made from, so all of them stay.
+        for (name, owner) in &base.closure_owners {
+            let shift = match owner {
                 Some(key) if !stale.contains(&as_ref(key)) => line_shifts.get(&key.0).copied(),
                 _ => base.line_shifts.get(name).copied(),
             };
             if let Some(shift) = shift {
-                line_shifts.insert(name.to_owned(), shift);
+                line_shifts.insert(name.clone(), shift);
             }
-            closure_owners.insert(name.to_owned(), owner);
+            closure_owners.insert(name.clone(), owner.clone());
         }
         for function in fresh.iter_fn_def() {
             let name = function.name.as_str();
@@ -328,11 +320,27 @@ impl ParsedScript {
                 let owner = self.outline.closures.get(name).cloned().flatten();
                 closure_owners.insert(name.to_owned(), owner);
             }
-            functions.set_script_fn(function.clone());
         }
 
-        let statements = base.ast.statements().iter().cloned();
-        let ast = AST::new_with_source(statements, functions, self.path.as_str());
+        // The live version's table, copied once; rebuilt functions replace
+        // their old versions (same name and arity), removed ones go.
+        let mut ast = base.ast.clone();
+        let removed =
+            (base.outline.functions.keys()).any(|key| !self.outline.functions.contains_key(key));
+        let added = rebuilt.iter().any(|&(name, arity)| {
+            !base
+                .outline
+                .functions
+                .contains_key(&(name.to_owned(), arity))
+        });
+        let same_functions = !removed && !added;
+        if removed {
+            ast.retain_functions(|_, _, name, arity| {
+                is_closure(name) || !stale.contains(&(name, arity))
+            });
+        }
+        ast += fresh;
+        ast.set_source(self.path.as_str());
         let ParsedScript {
             path,
             content_hash,
@@ -349,6 +357,7 @@ impl ParsedScript {
             closure_owners,
             line_shifts,
             Some(base.content_hash),
+            same_functions.then_some(base),
         )
     }
 }
@@ -394,11 +403,18 @@ impl CompiledScript {
         closure_owners: HashMap<String, Option<FunctionKey>>,
         line_shifts: HashMap<String, i32>,
         patched_from: Option<u64>,
+        same_arities_as: Option<&CompiledScript>,
     ) -> Self {
-        let mut arities = HashMap::<String, u64>::new();
-        for (name, arity) in outline.functions.keys() {
-            *arities.entry(name.clone()).or_default() |= 1 << (*arity).min(63);
-        }
+        let arities = match same_arities_as {
+            Some(base) => base.arities.clone(),
+            None => {
+                let mut arities = HashMap::<String, u64>::new();
+                for (name, arity) in outline.functions.keys() {
+                    *arities.entry(name.clone()).or_default() |= 1 << (*arity).min(63);
+                }
+                Arc::new(arities)
+            }
+        };
         let mut compiled = Self {
             path,
             content_hash,
