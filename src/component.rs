@@ -64,6 +64,10 @@ impl Script {
 /// that a save game can store it. Inserting a deserialized `ScriptState`
 /// together with the [`Script`] restores the variables: `init()` does not
 /// run again for scripts that had already started.
+///
+/// While the plugin's systems run scripts, the state of the entities they
+/// run for is taken out of this component; read it from your own systems,
+/// not from native functions called by scripts.
 #[derive(Component, Default, Debug, Serialize, Deserialize)]
 pub struct ScriptState {
     pub(crate) slots: Slots,
