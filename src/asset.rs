@@ -174,7 +174,9 @@ impl ParsedScript {
         // the edit changed.
         let top_level = self.run_top_level(engine)?;
         let patchable = base.filter(|base| {
-            base.outline.top_level == self.outline.top_level
+            base.outline.complete
+                && self.outline.complete
+                && base.outline.top_level == self.outline.top_level
                 && base.constants.same_values(&top_level.constants)
         });
         match patchable {

@@ -6,9 +6,13 @@
 //! - A [`Script`] component attaches scripts to an entity. Each (entity,
 //!   script) pair keeps its own state: the script's top-level `let`
 //!   variables, in a [`ScriptState`] component.
-//! - Saving a script reloads it for every entity using it; state is kept. An
-//!   edit that does not compile is reported as a [`ScriptError`] naming file,
-//!   line and column, and the last good version keeps running.
+//! - Saving a script reloads it for every entity using it; state is kept.
+//!   When only functions changed, just those are patched in; a
+//!   [`ScriptReloaded`] message says what changed. An edit that does not
+//!   compile is reported as a [`ScriptError`] naming file, line and column,
+//!   and the last good version keeps running. Add [`FastScriptReload`]
+//!   before `DefaultPlugins` for saves to go live in about 15 ms instead of
+//!   Bevy's 300 ms file debounce.
 //! - `on_update(dt)` runs every frame; entity events ([`RhaiAppExt`]) and
 //!   [`ScriptEvent`] messages run `on_<name>` handlers. Scripts act on the ECS
 //!   through the functions listed in [`ecs_api`].

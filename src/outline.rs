@@ -28,6 +28,9 @@ pub(crate) struct Outline {
     pub(crate) functions: HashMap<FunctionKey, FunctionOutline>,
     /// The function each closure is written in; `None` for top-level code.
     pub(crate) closures: HashMap<String, Option<FunctionKey>>,
+    /// Whether every named function could be located in the source. If not,
+    /// versions are not compared function by function.
+    pub(crate) complete: bool,
 }
 
 /// One named function of a script version.
@@ -67,6 +70,7 @@ impl Outline {
         let mut functions = HashMap::new();
         let mut regions = Vec::new();
         let mut closure_starts = Vec::new();
+        let mut complete = true;
         for definition in ast.iter_fn_def() {
             let body_start = lines.offset(source, definition.body.start_position());
             if is_closure(&definition.name) {
@@ -77,6 +81,7 @@ impl Outline {
                 body_start,
                 lines.offset(source, definition.body.end_position()),
             ) else {
+                complete = false;
                 continue;
             };
             let start = header_start(source, body_start);
@@ -118,13 +123,14 @@ impl Outline {
             top_level: fingerprint(outside),
             functions,
             closures,
+            complete,
         }
     }
 
     /// What changed from `old` to `self`.
     pub(crate) fn diff_from(&self, old: &Outline) -> FunctionDiff {
         let mut diff = FunctionDiff {
-            top_level_changed: self.top_level != old.top_level,
+            top_level_changed: self.top_level != old.top_level || !self.complete || !old.complete,
             ..FunctionDiff::default()
         };
         for (key, function) in &self.functions {
