@@ -252,7 +252,8 @@ impl ParsedScript {
         // A function whose text differs from `base` in any way is compiled
         // anew, so that its positions are right (a layout-only change is
         // still not reported). The others are `base`'s, untouched.
-        // Whether `key` is missing from one version or has another text.
+        // `differs`: whether `key` is missing from one version or has
+        // another text in it.
         let differs = |key: &FunctionKey, other: &Outline| {
             let exact = |outline: &Outline| outline.functions.get(key).map(|f| f.exact);
             exact(&self.outline) != exact(other)
