@@ -300,6 +300,7 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
     };
     let hash = asset.content_hash();
     let blank = asset.is_blank();
+    let path = asset.path().to_owned();
     let version = asset.version().map(Arc::clone).map_err(Clone::clone);
     let mut live_scripts = world.resource_mut::<LiveScripts>();
     let live_scripts = &mut *live_scripts;
@@ -309,7 +310,7 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
     }
     entry.last_seen = Some(hash);
     if blank && entry.live.is_some() {
-        debug!("{}: blank, the running version stays", asset_path(&version));
+        debug!("{path}: blank, the running version stays");
         return Change::None;
     }
     let compiled = match version {
@@ -325,7 +326,6 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
     }
     let previous = entry.live.replace(compiled.clone());
     live_scripts.by_path.set(compiled.clone());
-    let path = compiled.path().to_owned();
     world.resource_mut::<LoggedErrors>().forget_script(&path);
     let Some(previous) = previous else {
         debug!("{path}: loaded");
@@ -351,13 +351,6 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
     );
     info!("{reloaded}");
     Change::Reloaded(compiled, reloaded)
-}
-
-fn asset_path(version: &Result<Arc<CompiledScript>, ScriptError>) -> &str {
-    match version {
-        Ok(compiled) => compiled.path(),
-        Err(error) => &error.location().path,
-    }
 }
 
 /// Switches every started entity running `id` to the new version, keeping
