@@ -65,11 +65,12 @@ fn main() -> AppExit {
 }
 
 /// Gives scripts `set_color(r, g, b)` for their entity's sprite, through
-/// `with_script_world`: the way to expose any component of your own.
+/// `with_script_entity`: the way to expose a component of your own on the
+/// running entity.
 fn register_sprite_functions(engine: &mut bevy_rhai_hot::rhai::Engine) {
     engine.register_fn("set_color", |r: f64, g: f64, b: f64| {
-        with_script_world(|world, entity| {
-            if let Some(mut sprite) = world.get_mut::<Sprite>(entity) {
+        with_script_entity(|mut entity| {
+            if let Some(mut sprite) = entity.get_mut::<Sprite>() {
                 sprite.color = Color::srgb(r as f32, g as f32, b as f32);
             }
         })

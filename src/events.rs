@@ -6,18 +6,20 @@
 //! (`PlayerHit` is `player_hit`, handled by `on_player_hit`), unless it was
 //! registered with another name.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use bevy::ecs::message::{MessageCursor, Messages};
 use bevy::prelude::*;
+use heck::ToSnakeCase;
 use rhai::{Dynamic, Engine};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::component::ScriptState;
-use crate::dispatch::{dispatch_to_all, dispatch_to_entity};
+use crate::api::ScriptMessageRoutes;
 use crate::engine::EngineSetups;
+use crate::runtime::ScriptState;
+use crate::runtime::dispatch::{dispatch_to_all, dispatch_to_entity};
+use crate::script::handler_name;
 
 /// An ad-hoc event for scripts, by name, with a payload.
 ///
@@ -72,72 +74,12 @@ impl ScriptEvent {
     }
 }
 
-/// The script function that handles event `name`.
-pub fn handler_name(event_name: &str) -> String {
-    format!("on_{event_name}")
-}
-
-/// `PlayerHit` becomes `player_hit`.
-fn snake_case(type_name: &str) -> String {
-    let mut name = String::with_capacity(type_name.len() + 4);
-    let mut previous_lower = false;
-    for c in type_name.chars() {
-        if c.is_uppercase() {
-            if previous_lower {
-                name.push('_');
-            }
-            name.extend(c.to_lowercase());
-            previous_lower = false;
-        } else {
-            name.push(c);
-            previous_lower = c.is_lowercase() || c.is_ascii_digit();
-        }
-    }
-    name
-}
-
-/// The bare type name of `T`, without module path or generics.
-fn short_type_name<T>() -> &'static str {
-    let full = std::any::type_name::<T>();
-    let without_generics = full.split('<').next().unwrap_or(full);
-    without_generics
-        .rsplit("::")
-        .next()
-        .unwrap_or(without_generics)
-}
-
-type WriteFromScript = fn(&mut World, Dynamic) -> Result<(), String>;
-
-/// Rust message types that scripts can send with `send(name, payload)`.
-#[derive(Resource, Default)]
-pub(crate) struct ScriptMessageRoutes(HashMap<String, WriteFromScript>);
-
-impl ScriptMessageRoutes {
-    pub(crate) fn get(&self, name: &str) -> Result<WriteFromScript, String> {
-        self.0.get(name).copied().ok_or_else(|| {
-            let mut known: Vec<&str> = self.0.keys().map(String::as_str).collect();
-            known.sort_unstable();
-            format!(
-                "no Rust message is registered as '{name}' (registered: {known:?}); \
-                 register one with app.add_message_from_script::<T>(\"{name}\")"
-            )
-        })
-    }
-}
-
-fn write_from_script<M: Message + DeserializeOwned>(
-    world: &mut World,
-    payload: Dynamic,
-) -> Result<(), String> {
-    let message: M = rhai::serde::from_dynamic(&payload).map_err(|error| {
-        format!(
-            "the payload does not fit {}: {}",
-            short_type_name::<M>(),
-            error.unwrap_inner()
-        )
-    })?;
-    world.write_message(message);
-    Ok(())
+/// The event name of type `E`: its type name without path or generics, in
+/// snake case (`PlayerHit` is `player_hit`, `HTTPError` is `http_error`).
+fn event_name<E>() -> String {
+    let short = ShortName::of::<E>().to_string();
+    let bare = short.split('<').next().unwrap_or(&short);
+    bare.to_snake_case()
 }
 
 /// Routes ad-hoc [`ScriptEvent`]s written since the last frame.
@@ -199,7 +141,7 @@ pub trait RhaiAppExt {
 
 impl RhaiAppExt for App {
     fn add_script_event<E: EntityEvent + Serialize>(&mut self) -> &mut Self {
-        self.add_script_event_named::<E>(&snake_case(short_type_name::<E>()))
+        self.add_script_event_named::<E>(&event_name::<E>())
     }
 
     fn add_script_event_named<E: EntityEvent + Serialize>(&mut self, name: &str) -> &mut Self {
@@ -209,7 +151,7 @@ impl RhaiAppExt for App {
             let payload = match rhai::serde::to_dynamic(event.event()) {
                 Ok(payload) => payload,
                 Err(error) => {
-                    error!("cannot pass {} to scripts: {error}", short_type_name::<E>());
+                    error!("cannot pass {} to scripts: {error}", ShortName::of::<E>());
                     return;
                 }
             };
@@ -224,8 +166,7 @@ impl RhaiAppExt for App {
         self.add_message::<M>();
         self.world_mut()
             .get_resource_or_init::<ScriptMessageRoutes>()
-            .0
-            .insert(name.to_owned(), write_from_script::<M>);
+            .insert::<M>(name);
         self
     }
 
@@ -250,11 +191,18 @@ impl RhaiAppExt for App {
 mod tests {
     use super::*;
 
+    struct Damage;
+    struct PlayerHit;
+    struct HTTPError;
+    struct Hit2Enemy;
+    struct Wrapped<T>(T);
+
     #[test]
     fn type_names_become_snake_case() {
-        assert_eq!(snake_case("Damage"), "damage");
-        assert_eq!(snake_case("PlayerHit"), "player_hit");
-        assert_eq!(snake_case("Hit2Enemy"), "hit2_enemy");
-        assert_eq!(short_type_name::<Vec<u8>>(), "Vec");
+        assert_eq!(event_name::<Damage>(), "damage");
+        assert_eq!(event_name::<PlayerHit>(), "player_hit");
+        assert_eq!(event_name::<HTTPError>(), "http_error");
+        assert_eq!(event_name::<Hit2Enemy>(), "hit2_enemy");
+        assert_eq!(event_name::<Wrapped<u8>>(), "wrapped");
     }
 }

@@ -15,7 +15,7 @@
 //!   Bevy's 300 ms file debounce.
 //! - `on_update(dt)` runs every frame; entity events ([`RhaiAppExt`]) and
 //!   [`ScriptEvent`] messages run `on_<name>` handlers. Scripts act on the ECS
-//!   through the functions listed in [`ecs_api`].
+//!   through the functions listed in [`api`], in groups the app chooses.
 //!
 //! # Quick start
 //!
@@ -63,39 +63,55 @@
 //! | the script leaves the entity | `on_detach()` |
 //!
 //! Every handler is optional and may omit its parameter.
+//!
+//! # How the crate is laid out
+//!
+//! Along the path a script takes, each layer importing only the layers
+//! above it:
+//!
+//! ```text
+//! script    text → compiled version: parse, outline, constants, patch, errors   (no World)
+//!   ↑
+//! engine    the Rhai engine, its limits, the call context that lends the ECS
+//!   ↑
+//! asset     .rhai files as assets: loader, live version per path, FastScriptReload
+//!   ↑
+//! runtime   scripts on entities: state, start and detach, reload, dispatch
+//!   ↑
+//! api       the functions scripts call, one file per group (ScriptApi)
+//!   ↑
+//! events    Bevy events and messages to and from scripts
+//!   ↑
+//! plugin    RhaiPlugin: configuration, systems, the engine's set-ups
+//! ```
 
+pub mod api;
 mod asset;
-mod component;
-mod constants;
-mod context;
-mod dispatch;
-pub mod ecs_api;
 mod engine;
-mod error;
 mod events;
-mod outline;
 mod plugin;
-mod reload;
-mod watcher;
+mod runtime;
+mod script;
 
-pub use asset::{CompiledScript, ParsedScript, RhaiScript};
-pub use component::{Script, ScriptState};
-pub use context::with_script_world;
-pub use engine::{EngineSetup, RhaiEngine, ScriptLimits};
-pub use error::{ScriptError, ScriptLocation};
-pub use events::{RhaiAppExt, ScriptEvent, handler_name};
+pub use api::ScriptApi;
+pub use asset::{FastScriptReload, RhaiScript};
+pub use engine::{
+    EngineSetup, RhaiEngine, ScriptLimits, script_entity, with_script_commands, with_script_entity,
+    with_script_world,
+};
+pub use events::{RhaiAppExt, ScriptEvent};
 pub use plugin::{RhaiPlugin, RhaiSystems};
-pub use reload::{ReloadKind, ScriptReloaded};
 /// Rhai itself, for registering functions and building payloads.
 pub use rhai;
-pub use watcher::FastScriptReload;
+pub use runtime::{ReloadKind, Script, ScriptReloaded, ScriptState};
+pub use script::{CompiledScript, ParsedScript, ScriptError, ScriptLocation, handler_name};
 
 /// Everything a typical app needs: `use bevy_rhai_hot::prelude::*;`.
 pub mod prelude {
     pub use crate::{
         FastScriptReload, ReloadKind, RhaiAppExt, RhaiEngine, RhaiPlugin, RhaiScript, RhaiSystems,
-        Script, ScriptError, ScriptEvent, ScriptLimits, ScriptReloaded, ScriptState,
-        with_script_world,
+        Script, ScriptApi, ScriptError, ScriptEvent, ScriptLimits, ScriptReloaded, ScriptState,
+        script_entity, with_script_commands, with_script_entity, with_script_world,
     };
 }
 

@@ -2,16 +2,20 @@
 
 use std::sync::Arc;
 
+use bevy::ecs::intern::Interned;
+use bevy::ecs::schedule::ScheduleLabel;
 use bevy::prelude::*;
 use rhai::Engine;
 
+use crate::api::{ScriptApi, ScriptMessageRoutes};
 use crate::asset::{RhaiScript, RhaiScriptLoader};
-use crate::component::{PendingScripts, detach_slots, sync_slots};
-use crate::dispatch::{LoggedErrors, run_on_update};
-use crate::engine::{EngineSetups, ScriptLimits, build_engine};
-use crate::error::ScriptError;
-use crate::events::{ScriptEvent, ScriptMessageRoutes, route_script_events};
-use crate::reload::{LiveScripts, ScriptReloaded, apply_script_changes};
+use crate::engine::{EngineSetup, EngineSetups, ScriptLimits, build_engine};
+use crate::events::{ScriptEvent, route_script_events};
+use crate::runtime::dispatch::{LoggedErrors, run_on_update};
+use crate::runtime::lifecycle::{lifecycle_plugin, start_pending};
+use crate::runtime::reload::{LiveScripts, apply_script_changes};
+use crate::runtime::{Script, ScriptReloaded, ScriptState};
+use crate::script::ScriptError;
 
 /// Runs entity behaviour from `.rhai` script assets and reloads it live.
 ///
@@ -19,9 +23,20 @@ use crate::reload::{LiveScripts, ScriptReloaded, apply_script_changes};
 /// as [`RhaiScript`] assets and run on entities with a
 /// [`Script`](crate::Script) component.
 ///
+/// ```
+/// # use bevy::prelude::*;
+/// # use bevy_rhai_hot::prelude::*;
+/// // Scripts run in FixedUpdate, with `dt` the fixed step, and get every
+/// // script function but `send`.
+/// let plugin = RhaiPlugin::default()
+///     .in_schedule(FixedUpdate)
+///     .with_api([ScriptApi::Entity, ScriptApi::Transform, ScriptApi::Time]);
+/// ```
+///
 /// ## Systems
 ///
-/// All in the [`Update`] schedule, in this order (the sets are chained):
+/// All in the schedule chosen with [`RhaiPlugin::in_schedule`] ([`Update`]
+/// by default), in this order (the sets are chained):
 ///
 /// 1. [`RhaiSystems::Reload`]: new script versions go live for every entity
 ///    using them (`on_reload(changes)` runs), and entities whose scripts have just
@@ -29,7 +44,8 @@ use crate::reload::{LiveScripts, ScriptReloaded, apply_script_changes};
 /// 2. [`RhaiSystems::Events`]: [`ScriptEvent`] messages are routed to
 ///    scripts.
 /// 3. [`RhaiSystems::Update`]: `on_update(dt)` runs for every entity whose
-///    script defines it.
+///    script defines it; `dt` is the schedule's `Time` delta (the fixed
+///    step in `FixedUpdate`).
 ///
 /// Typed entity events (see
 /// [`RhaiAppExt::add_script_event`](crate::RhaiAppExt::add_script_event)) run
@@ -37,15 +53,28 @@ use crate::reload::{LiveScripts, ScriptReloaded, apply_script_changes};
 /// queued by scripts (spawn, despawn) apply at the end of each set, so
 /// systems ordered after [`RhaiSystems::Update`] see them, and the transforms
 /// scripts wrote.
-#[derive(Default)]
 pub struct RhaiPlugin {
-    setups: Vec<crate::EngineSetup>,
+    setups: Vec<EngineSetup>,
     limits: ScriptLimits,
+    api: Vec<ScriptApi>,
+    schedule: Interned<dyn ScheduleLabel>,
+}
+
+impl Default for RhaiPlugin {
+    fn default() -> Self {
+        Self {
+            setups: Vec::new(),
+            limits: ScriptLimits::default(),
+            api: ScriptApi::ALL.to_vec(),
+            schedule: Update.intern(),
+        }
+    }
 }
 
 impl RhaiPlugin {
     /// Configures the script engine: register functions, types and modules
-    /// that scripts use. Runs before any script compiles.
+    /// that scripts use. Runs before any script compiles, after the script
+    /// API groups.
     #[must_use]
     pub fn with_engine(mut self, setup: impl Fn(&mut Engine) + Send + Sync + 'static) -> Self {
         self.setups.push(Arc::new(setup));
@@ -58,9 +87,41 @@ impl RhaiPlugin {
         self.limits = limits;
         self
     }
+
+    /// Chooses the groups of script functions the plugin registers (every
+    /// group of [`ScriptApi::ALL`] by default). Leave a group out to keep
+    /// scripts from it, or to register your own functions in its place
+    /// with [`RhaiPlugin::with_engine`].
+    #[must_use]
+    pub fn with_api(mut self, groups: impl IntoIterator<Item = ScriptApi>) -> Self {
+        self.api = groups.into_iter().collect();
+        self
+    }
+
+    /// Runs the plugin's systems in `schedule` instead of [`Update`], for
+    /// example `FixedUpdate` for gameplay on a fixed step.
+    #[must_use]
+    pub fn in_schedule(mut self, schedule: impl ScheduleLabel) -> Self {
+        self.schedule = schedule.intern();
+        self
+    }
+
+    /// The chosen API groups as engine set-ups, each group once.
+    fn api_setups(&self) -> impl Iterator<Item = EngineSetup> {
+        let mut groups = Vec::new();
+        for group in &self.api {
+            if !groups.contains(group) {
+                groups.push(*group);
+            }
+        }
+        groups.into_iter().map(|group| -> EngineSetup {
+            Arc::new(move |engine: &mut Engine| group.register(engine))
+        })
+    }
 }
 
-/// The plugin's system sets, in the [`Update`] schedule, chained in this order.
+/// The plugin's system sets, chained in this order, in the schedule chosen
+/// with [`RhaiPlugin::in_schedule`] ([`Update`] by default).
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum RhaiSystems {
     /// Script versions go live; waiting entities start.
@@ -81,17 +142,17 @@ impl Plugin for RhaiPlugin {
         // plugin had the chance to configure it (in `finish`); loads wait.
         app.init_asset::<RhaiScript>()
             .preregister_asset_loader::<RhaiScriptLoader>(&["rhai"])
+            .register_type::<Script>()
+            .register_type::<ScriptState>()
             .add_message::<ScriptError>()
             .add_message::<ScriptReloaded>()
             .add_message::<ScriptEvent>()
             .init_resource::<LiveScripts>()
-            .init_resource::<PendingScripts>()
             .init_resource::<LoggedErrors>()
             .init_resource::<ScriptMessageRoutes>()
-            .add_observer(sync_slots)
-            .add_observer(detach_slots)
+            .add_plugins(lifecycle_plugin)
             .configure_sets(
-                Update,
+                self.schedule,
                 (
                     RhaiSystems::Reload,
                     RhaiSystems::Events,
@@ -100,17 +161,24 @@ impl Plugin for RhaiPlugin {
                     .chain(),
             )
             .add_systems(
-                Update,
+                self.schedule,
                 (
-                    apply_script_changes.in_set(RhaiSystems::Reload),
+                    (apply_script_changes, start_pending)
+                        .chain()
+                        .in_set(RhaiSystems::Reload),
                     route_script_events.in_set(RhaiSystems::Events),
                     run_on_update.in_set(RhaiSystems::Update),
                 ),
             );
         let mut setups = app.world_mut().get_resource_or_init::<EngineSetups>();
-        // The plugin's own set-ups come first, then those of other plugins.
+        // The API groups come first, then the plugin's own set-ups, then
+        // those of other plugins.
         let others = std::mem::take(&mut setups.0);
-        setups.0 = self.setups.iter().cloned().chain(others).collect();
+        setups.0 = self
+            .api_setups()
+            .chain(self.setups.iter().cloned())
+            .chain(others)
+            .collect();
     }
 
     fn finish(&self, app: &mut App) {

@@ -1,98 +1,19 @@
-//! `.rhai` files as Bevy assets: the asset type, its loader, and the compiled
-//! form that every entity using a script shares.
+//! A script version, compiled: parsed, its top-level code run once, its
+//! constants folded into its functions, and built whole or as a patch of
+//! the version before.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Arc;
 
-use bevy::asset::io::Reader;
-use bevy::asset::{AssetLoader, LoadContext};
-use bevy::prelude::*;
+use bevy::ecs::entity::Entity;
 use bevy::tasks::AsyncComputeTaskPool;
-use rhai::{AST, Engine, Module, OptimizationLevel, Position, Scope};
+use rhai::{AST, Engine, EvalAltResult, Module, OptimizationLevel, Position, Scope};
 
-use crate::constants::ScriptConstants;
-use crate::context::run_in_context;
-use crate::error::{ScriptError, ScriptLocation};
-use crate::outline::{FunctionKey, Outline, is_closure};
-use crate::reload::LiveByPath;
-
-/// A `.rhai` script file, as the asset server loaded it.
-///
-/// Loading never fails on a script error: the asset then holds the error
-/// (see [`RhaiScript::error`]) and entities keep running the last version
-/// that compiled. Load it like any asset:
-/// `asset_server.load::<RhaiScript>("scripts/enemy.rhai")`.
-#[derive(Asset, TypePath, Debug)]
-pub struct RhaiScript {
-    path: String,
-    content_hash: u64,
-    /// Whether the file is empty or blank: most likely a save in progress.
-    blank: bool,
-    compiled: Result<Arc<CompiledScript>, ScriptError>,
-}
-
-impl RhaiScript {
-    /// Compiles `source` with `engine`, as a patch of `base` where it can be,
-    /// and runs its top-level code once.
-    pub(crate) fn compile(
-        engine: &Engine,
-        path: String,
-        source: &[u8],
-        base: Option<&CompiledScript>,
-    ) -> Self {
-        let content_hash = hash_of(source);
-        let compiled = match std::str::from_utf8(source) {
-            Ok(text) => CompiledScript::compile(engine, &path, text, base).map(Arc::new),
-            Err(error) => Err(ScriptError::Compile {
-                location: ScriptLocation {
-                    path: path.clone(),
-                    line: None,
-                    column: None,
-                },
-                message: format!("the file is not UTF-8 text: {error}"),
-            }),
-        };
-        Self {
-            path,
-            content_hash,
-            blank: source.iter().all(u8::is_ascii_whitespace),
-            compiled,
-        }
-    }
-
-    /// The asset path this script was loaded from.
-    pub fn path(&self) -> &str {
-        &self.path
-    }
-
-    /// The compiled script, if this version compiles.
-    pub fn compiled(&self) -> Option<&Arc<CompiledScript>> {
-        self.compiled.as_ref().ok()
-    }
-
-    /// The compiled script, or why this version does not compile.
-    pub fn version(&self) -> Result<&Arc<CompiledScript>, &ScriptError> {
-        self.compiled.as_ref()
-    }
-
-    /// Why this version does not compile, if it does not.
-    pub fn error(&self) -> Option<&ScriptError> {
-        self.compiled.as_ref().err()
-    }
-
-    /// A hash of the file's bytes: equal hashes mean an identical file.
-    pub fn content_hash(&self) -> u64 {
-        self.content_hash
-    }
-
-    /// Whether the file is empty or only whitespace. Such a version never
-    /// replaces a running one: editors that truncate a file before writing
-    /// it produce one in the middle of every save.
-    pub fn is_blank(&self) -> bool {
-        self.blank
-    }
-}
+use super::constants::ScriptConstants;
+use super::error::{ScriptError, ScriptLocation, innermost};
+use super::hooks::ON_UPDATE;
+use super::outline::{FunctionKey, Outline, is_closure};
 
 /// One compiled version of a script, shared by every entity that runs it.
 ///
@@ -187,10 +108,9 @@ impl ParsedScript {
 
     fn run_top_level(&self, engine: &Engine) -> Result<TopLevel, ScriptError> {
         let mut scope = Scope::new();
-        run_in_context(None, None, &self.path, None, || {
-            engine.run_ast_with_scope(&mut scope, &self.ast)
-        })
-        .map_err(|error| ScriptError::top_level(&self.path, &error))?;
+        engine
+            .run_ast_with_scope(&mut scope, &self.ast)
+            .map_err(|error| ScriptError::top_level(&self.path, &error))?;
         let mut top_level = TopLevel {
             constants: ScriptConstants::default(),
             constant_scope: Scope::new(),
@@ -431,7 +351,7 @@ impl CompiledScript {
             patched_from,
             on_update: None,
         };
-        compiled.on_update = compiled.handler_arity(crate::dispatch::ON_UPDATE, 1);
+        compiled.on_update = compiled.handler_arity(ON_UPDATE, 1);
         compiled
     }
 
@@ -505,6 +425,29 @@ impl CompiledScript {
         self.outline.definition(name)
     }
 
+    /// The error that handler `function` of this version raised for
+    /// `entity`, located in the current file.
+    pub(crate) fn runtime_error(
+        &self,
+        entity: Entity,
+        function: &str,
+        error: &EvalAltResult,
+    ) -> ScriptError {
+        let (message, position, inside) = innermost(error);
+        let position = if position.is_none() {
+            // No position (the operation limit): point at the handler.
+            self.definition(function)
+        } else {
+            self.in_current_file(inside.unwrap_or(function), position)
+        };
+        ScriptError::Runtime {
+            location: ScriptLocation::new(&self.path, position),
+            entity,
+            function: function.to_owned(),
+            message,
+        }
+    }
+
     /// Moves `position`, inside function `function` of this version's AST,
     /// to where that code is in the current file.
     pub(crate) fn in_current_file(&self, function: &str, position: Position) -> Position {
@@ -518,45 +461,8 @@ impl CompiledScript {
     }
 }
 
-fn hash_of(bytes: &[u8]) -> u64 {
+pub(crate) fn hash_of(bytes: &[u8]) -> u64 {
     let mut hasher = DefaultHasher::new();
     bytes.hash(&mut hasher);
     hasher.finish()
-}
-
-/// Loads `.rhai` files into [`RhaiScript`] assets, compiling them with the
-/// app's script engine.
-#[derive(TypePath)]
-pub(crate) struct RhaiScriptLoader {
-    pub(crate) engine: Arc<Engine>,
-    /// The live versions: a new version is built as a patch of its path's.
-    pub(crate) live: LiveByPath,
-}
-
-impl AssetLoader for RhaiScriptLoader {
-    type Asset = RhaiScript;
-    type Settings = ();
-    type Error = std::io::Error;
-
-    async fn load(
-        &self,
-        reader: &mut dyn Reader,
-        _settings: &(),
-        load_context: &mut LoadContext<'_>,
-    ) -> Result<RhaiScript, Self::Error> {
-        let mut source = Vec::new();
-        reader.read_to_end(&mut source).await?;
-        let path = load_context.path().to_string();
-        let base = self.live.get(&path);
-        Ok(RhaiScript::compile(
-            &self.engine,
-            path,
-            &source,
-            base.as_deref(),
-        ))
-    }
-
-    fn extensions(&self) -> &[&str] {
-        &["rhai"]
-    }
 }

@@ -2,10 +2,9 @@
 
 use std::fmt;
 
-use bevy::prelude::*;
+use bevy::ecs::entity::Entity;
+use bevy::ecs::message::Message;
 use rhai::{EvalAltResult, ParseError, Position};
-
-use crate::asset::CompiledScript;
 
 /// Where in a script something happened: `path:line:column`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -116,34 +115,12 @@ impl ScriptError {
             message: format!("top-level code failed: {message}"),
         }
     }
-
-    /// A runtime error in handler `function` of script version `compiled`.
-    pub(crate) fn runtime(
-        compiled: &CompiledScript,
-        entity: Entity,
-        function: &str,
-        error: &EvalAltResult,
-    ) -> Self {
-        let (message, position, inside) = innermost(error);
-        let position = if position.is_none() {
-            // No position (the operation limit): point at the handler.
-            compiled.definition(function)
-        } else {
-            compiled.in_current_file(inside.unwrap_or(function), position)
-        };
-        Self::Runtime {
-            location: ScriptLocation::new(compiled.path(), position),
-            entity,
-            function: function.to_owned(),
-            message,
-        }
-    }
 }
 
 /// The innermost error of a chain of nested function calls, and its position:
 /// the line a user has to fix, not the call site of the handler. Also names
 /// the script function that line is in (`None`: the function first called).
-fn innermost(error: &EvalAltResult) -> (String, Position, Option<&str>) {
+pub(crate) fn innermost(error: &EvalAltResult) -> (String, Position, Option<&str>) {
     let inner = error.unwrap_inner();
     // Some errors (an empty endless loop) carry no position: fall back to the
     // innermost call site that has one.

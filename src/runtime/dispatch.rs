@@ -6,20 +6,10 @@ use std::collections::HashSet;
 use bevy::prelude::*;
 use rhai::{CallFnOptions, Dynamic, Engine, FuncArgs};
 
-use crate::asset::CompiledScript;
-use crate::component::{ScriptSlot, ScriptState, Slots};
-use crate::context::run_in_context;
-use crate::engine::RhaiEngine;
-use crate::error::ScriptError;
-
-/// Called every frame with the frame's delta time in seconds.
-pub(crate) const ON_UPDATE: &str = "on_update";
-/// Called once per entity when its script first compiled.
-pub(crate) const INIT: &str = "init";
-/// Called per entity after its script was reloaded.
-pub(crate) const ON_RELOAD: &str = "on_reload";
-/// Called when the script is detached from its entity.
-pub(crate) const ON_DETACH: &str = "on_detach";
+use super::state::{ScriptSlot, ScriptState, Slots};
+use crate::engine::{RhaiEngine, run_in_context};
+use crate::script::hooks::{ON_DETACH, ON_UPDATE};
+use crate::script::{CompiledScript, ScriptError};
 
 /// Runtime errors already logged, so that a handler failing every frame logs
 /// once (every failure is still sent as a [`ScriptError`] message).
@@ -81,7 +71,7 @@ pub(crate) fn call(
         },
     );
     if let Err(error) = result {
-        let error = ScriptError::runtime(compiled, entity, function, &error);
+        let error = compiled.runtime_error(entity, function, &error);
         report(world, error);
     }
 }

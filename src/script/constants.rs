@@ -6,12 +6,11 @@
 //!   bodies (`Engine::optimize_ast`), which covers plain uses such as
 //!   `SPEED * dt` at no cost per call;
 //! - Rhai's optimizer leaves a constant alone where it is the object of a
-//!   method call or an index (`POINTS.len()`, `POINTS[i]`), so a variable
-//!   resolver looks those up among the running script's constants.
+//!   method call or an index (`POINTS.len()`, `POINTS[i]`), so the engine's
+//!   variable resolver (in `engine::context`) looks those up among the
+//!   running script's constants.
 
-use rhai::{Dynamic, EvalAltResult, EvalContext};
-
-use crate::context::with_current_constants;
+use rhai::Dynamic;
 
 /// The constants of one script version.
 #[derive(Debug, Default)]
@@ -55,19 +54,4 @@ impl ScriptConstants {
                     && format!("{:?}", a.1) == format!("{:?}", b.1)
             })
     }
-}
-
-/// The engine's variable resolver: Rhai calls it before searching the scope.
-/// `index > 0` means the parser already bound the name to a local variable.
-pub(crate) fn resolve_constant(
-    name: &str,
-    index: usize,
-    _context: EvalContext,
-) -> Result<Option<Dynamic>, Box<EvalAltResult>> {
-    if index > 0 {
-        return Ok(None);
-    }
-    Ok(with_current_constants(|constants| {
-        constants.and_then(|constants| constants.get(name)).cloned()
-    }))
 }

@@ -1,5 +1,10 @@
 //! The one Rhai [`Engine`] that compiles and runs every script: its limits,
-//! its log routing and the app's own registrations.
+//! its log routing, the call context that lends the ECS to native
+//! functions, and the set-ups (script API groups, the app's own
+//! registrations) applied to it.
+
+mod context;
+mod limits;
 
 use std::sync::Arc;
 
@@ -7,9 +12,12 @@ use bevy::prelude::*;
 use rhai::Engine;
 use rhai::module_resolvers::DummyModuleResolver;
 
-use crate::constants::resolve_constant;
-use crate::context::with_current_path;
-use crate::error::ScriptLocation;
+pub(crate) use context::run_in_context;
+pub use context::{script_entity, with_script_commands, with_script_entity, with_script_world};
+pub use limits::ScriptLimits;
+
+use crate::script::ScriptLocation;
+use context::{resolve_constant, with_current_path};
 
 /// A function that configures the script engine: registers functions, types
 /// and modules before any script compiles.
@@ -53,56 +61,8 @@ impl RhaiEngine {
 #[derive(Resource, Default)]
 pub(crate) struct EngineSetups(pub(crate) Vec<EngineSetup>);
 
-/// Limits that stop runaway scripts. Each limit that is hit ends the call
-/// with a [`ScriptError`](crate::ScriptError); the app goes on.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ScriptLimits {
-    /// Operations one call may run: an endless loop ends here.
-    pub max_operations: u64,
-    /// Depth of nested function calls.
-    pub max_call_levels: usize,
-    /// Nesting depth of expressions at the top level.
-    pub max_expr_depth: usize,
-    /// Nesting depth of expressions inside functions.
-    pub max_function_expr_depth: usize,
-    /// Length of a string, in bytes.
-    pub max_string_size: usize,
-    /// Length of an array.
-    pub max_array_size: usize,
-    /// Number of entries in an object map.
-    pub max_map_size: usize,
-}
-
-impl Default for ScriptLimits {
-    /// About 50 ms of work per call in a release build; Rhai's own defaults
-    /// differ between debug and release builds, these do not.
-    fn default() -> Self {
-        Self {
-            max_operations: 1_000_000,
-            max_call_levels: 48,
-            max_expr_depth: 64,
-            max_function_expr_depth: 64,
-            max_string_size: 1 << 20,
-            max_array_size: 100_000,
-            max_map_size: 100_000,
-        }
-    }
-}
-
-impl ScriptLimits {
-    fn apply(&self, engine: &mut Engine) {
-        engine
-            .set_max_operations(self.max_operations)
-            .set_max_call_levels(self.max_call_levels)
-            .set_max_expr_depths(self.max_expr_depth, self.max_function_expr_depth)
-            .set_max_string_size(self.max_string_size)
-            .set_max_array_size(self.max_array_size)
-            .set_max_map_size(self.max_map_size);
-    }
-}
-
-/// Builds the engine: limits, logging, the ECS functions, then the app's
-/// own set-up functions in the order they were added.
+/// Builds the engine: limits, logging, then the set-up functions in order
+/// (the plugin puts the chosen script API groups first, then the app's own).
 pub(crate) fn build_engine(limits: &ScriptLimits, setups: &[EngineSetup]) -> RhaiEngine {
     let mut engine = Engine::new();
     // Rhai's default resolver reads module files behind the asset server's
@@ -120,7 +80,6 @@ pub(crate) fn build_engine(limits: &ScriptLimits, setups: &[EngineSetup]) -> Rha
         let location = ScriptLocation::new(source.unwrap_or("script"), position);
         debug!(target: "bevy_rhai_hot::script", "{location}: {text}");
     });
-    crate::ecs_api::register(&mut engine);
     for setup in setups {
         setup(&mut engine);
     }

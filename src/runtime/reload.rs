@@ -1,24 +1,22 @@
 //! Hot reload: putting new script versions live for every entity that runs
-//! them, keeping the last good version when an edit does not compile, and
-//! starting entities whose scripts have just compiled.
+//! them and keeping the last good version when an edit does not compile.
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::Arc;
 
 use bevy::asset::AssetLoadFailedEvent;
 use bevy::ecs::message::{MessageCursor, Messages};
 use bevy::prelude::*;
 use rhai::{Array, Dynamic, Map};
 
-use crate::asset::{CompiledScript, RhaiScript};
-use crate::component::{PendingScripts, ScriptState};
-use crate::dispatch::{
-    INIT, LoggedErrors, ON_RELOAD, call, call_with_arity, put_slots, report, take_slots,
-};
+use super::dispatch::{LoggedErrors, call_with_arity, put_slots, report, take_slots};
+use super::state::ScriptState;
+use crate::asset::{LiveByPath, RhaiScript};
 use crate::engine::RhaiEngine;
-use crate::error::{ScriptError, ScriptLocation};
-use crate::outline::{FunctionDiff, FunctionKey, Outline};
+use crate::script::hooks::ON_RELOAD;
+use crate::script::outline::{FunctionDiff, FunctionKey, Outline};
+use crate::script::{CompiledScript, ScriptError, ScriptLocation};
 
 /// Sent when a new version of a running script was saved: it says whether
 /// the version went live as a patch or a whole replacement, or failed, and
@@ -176,35 +174,13 @@ struct LiveScript {
 }
 
 impl LiveScripts {
-    fn live(&self, id: AssetId<RhaiScript>) -> Option<&Arc<CompiledScript>> {
+    pub(crate) fn live(&self, id: AssetId<RhaiScript>) -> Option<&Arc<CompiledScript>> {
         self.by_id.get(&id)?.live.as_ref()
     }
 
     /// The live versions by path, for the asset loader.
     pub(crate) fn by_path(&self) -> LiveByPath {
         self.by_path.clone()
-    }
-}
-
-/// The live version of each script by asset path, shared with the asset
-/// loader: it builds a new version as a patch of the live one.
-#[derive(Clone, Default)]
-pub(crate) struct LiveByPath(Arc<RwLock<HashMap<String, Arc<CompiledScript>>>>);
-
-impl LiveByPath {
-    pub(crate) fn get(&self, path: &str) -> Option<Arc<CompiledScript>> {
-        let map = self.0.read().unwrap_or_else(PoisonError::into_inner);
-        map.get(path).cloned()
-    }
-
-    fn set(&self, compiled: Arc<CompiledScript>) {
-        let mut map = self.0.write().unwrap_or_else(PoisonError::into_inner);
-        map.insert(compiled.path().to_owned(), compiled);
-    }
-
-    fn remove(&self, path: &str) {
-        let mut map = self.0.write().unwrap_or_else(PoisonError::into_inner);
-        map.remove(path);
     }
 }
 
@@ -220,7 +196,7 @@ enum Change {
     Reloaded(Arc<CompiledScript>, ScriptReloaded),
 }
 
-/// Reads asset events, makes new versions live, and starts waiting entities.
+/// Reads asset events and makes new versions live.
 pub(crate) fn apply_script_changes(
     world: &mut World,
     mut cursor: Local<MessageCursor<AssetEvent<RhaiScript>>>,
@@ -263,7 +239,6 @@ pub(crate) fn apply_script_changes(
         }
     }
     forward_load_failures(world, &mut failures);
-    start_pending(world);
     world.flush();
 }
 
@@ -391,61 +366,4 @@ fn reload_entities(
         }
         put_slots(world, entity, slots);
     }
-}
-
-/// Starts waiting entities once all of their scripts have compiled: each
-/// script gets its live version and `init()` runs, in the listed order.
-fn start_pending(world: &mut World) {
-    let waiting = std::mem::take(&mut world.resource_mut::<PendingScripts>().0);
-    if waiting.is_empty() {
-        return;
-    }
-    let engine = RhaiEngine::of(world);
-    let mut still_waiting = Vec::new();
-    for entity in waiting {
-        let live_versions: Option<Vec<Option<Arc<CompiledScript>>>> = {
-            let Some(state) = world.get::<ScriptState>(entity) else {
-                continue;
-            };
-            let live_scripts = world.resource::<LiveScripts>();
-            state
-                .slots
-                .iter()
-                .map(|slot| match &slot.compiled {
-                    Some(_) => Some(None),
-                    None => slot
-                        .id
-                        .and_then(|id| live_scripts.live(id).cloned())
-                        .map(Some),
-                })
-                .collect()
-        };
-        // Some script has not compiled yet: keep waiting, so that the
-        // entity's scripts always start together and in order.
-        let Some(live_versions) = live_versions else {
-            still_waiting.push(entity);
-            continue;
-        };
-        let Some(mut slots) = take_slots(world, entity) else {
-            continue;
-        };
-        for (slot, live) in slots.iter_mut().zip(live_versions) {
-            let Some(compiled) = live else {
-                continue;
-            };
-            let has_init = compiled.defines(INIT, 0);
-            slot.install(compiled);
-            if !slot.started {
-                slot.started = true;
-                if has_init {
-                    call(world, &engine, entity, slot, INIT, ());
-                }
-            }
-        }
-        put_slots(world, entity, slots);
-    }
-    // Entities attached while these started (by `init()`) come after.
-    let mut pending = world.resource_mut::<PendingScripts>();
-    still_waiting.append(&mut pending.0);
-    pending.0 = still_waiting;
 }

@@ -9,7 +9,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
 
-use crate::asset::{CompiledScript, RhaiScript};
+use crate::asset::RhaiScript;
+use crate::script::CompiledScript;
 
 /// Attaches one or more scripts to an entity.
 ///
@@ -30,7 +31,8 @@ use crate::asset::{CompiledScript, RhaiScript};
 ///     ));
 /// }
 /// ```
-#[derive(Component, Clone, Debug)]
+#[derive(Component, Clone, Debug, Reflect)]
+#[reflect(Component, Clone, Debug)]
 #[require(ScriptState)]
 pub struct Script {
     handles: Vec<Handle<RhaiScript>>,
@@ -68,7 +70,12 @@ impl Script {
 /// While the plugin's systems run scripts, the state of the entities they
 /// run for is taken out of this component; read it from your own systems,
 /// not from native functions called by scripts.
-#[derive(Component, Default, Debug, Serialize, Deserialize)]
+///
+/// It is registered for reflection as an opaque value that serializes
+/// with serde: inspectors, scenes and Bevy's remote protocol see it.
+#[derive(Component, Default, Debug, Clone, Serialize, Deserialize, Reflect)]
+#[reflect(opaque)]
+#[reflect(Component, Default, Debug, Clone, Serialize, Deserialize)]
 pub struct ScriptState {
     pub(crate) slots: Slots,
 }
@@ -119,7 +126,7 @@ impl ScriptState {
 pub(crate) type Slots = SmallVec<[ScriptSlot; 1]>;
 
 /// One script on one entity.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct ScriptSlot {
     pub(crate) path: String,
     /// `None` for a slot restored from a save, until it is matched to a handle.
@@ -134,7 +141,7 @@ pub(crate) struct ScriptSlot {
 }
 
 impl ScriptSlot {
-    fn new(handle: &Handle<RhaiScript>) -> Self {
+    pub(crate) fn new(handle: &Handle<RhaiScript>) -> Self {
         Self {
             // Filled in from the compiled script when it starts: formatting
             // the handle's path for each of thousands of spawns is not free.
@@ -146,7 +153,7 @@ impl ScriptSlot {
         }
     }
 
-    fn is_for(&self, handle: &Handle<RhaiScript>) -> bool {
+    pub(crate) fn is_for(&self, handle: &Handle<RhaiScript>) -> bool {
         match self.id {
             Some(id) => id == handle.id(),
             None => handle
@@ -178,50 +185,3 @@ impl ScriptSlot {
 /// entities then moves none of them between archetypes.
 #[derive(Resource, Default)]
 pub(crate) struct PendingScripts(pub(crate) Vec<Entity>);
-
-/// Keeps [`ScriptState`] in step with the handles of a (re)inserted [`Script`]:
-/// state for scripts still listed is kept, new scripts wait to compile, and
-/// scripts no longer listed are detached.
-pub(crate) fn sync_slots(
-    insert: On<Insert, Script>,
-    mut entities: Query<(&Script, &mut ScriptState)>,
-    mut pending: ResMut<PendingScripts>,
-    mut commands: Commands,
-) {
-    let entity = insert.entity;
-    let Ok((script, mut state)) = entities.get_mut(entity) else {
-        return;
-    };
-    let mut old = std::mem::take(&mut state.slots);
-    for handle in &script.handles {
-        let slot = match old.iter().position(|slot| slot.is_for(handle)) {
-            Some(index) => {
-                let mut slot = old.remove(index);
-                slot.id = Some(handle.id());
-                slot
-            }
-            None => ScriptSlot::new(handle),
-        };
-        state.slots.push(slot);
-    }
-    pending.0.push(entity);
-    if !old.is_empty() {
-        commands.queue(move |world: &mut World| crate::dispatch::detach(world, entity, old));
-    }
-}
-
-/// Runs `on_detach()` when a [`Script`] is removed or its entity despawned.
-pub(crate) fn detach_slots(
-    remove: On<Remove, Script>,
-    mut states: Query<&mut ScriptState>,
-    mut commands: Commands,
-) {
-    let entity = remove.entity;
-    let Ok(mut state) = states.get_mut(entity) else {
-        return;
-    };
-    let slots = std::mem::take(&mut state.slots);
-    if !slots.is_empty() {
-        commands.queue(move |world: &mut World| crate::dispatch::detach(world, entity, slots));
-    }
-}

@@ -1,0 +1,83 @@
+//! The functions scripts call, in groups that the app chooses with
+//! [`RhaiPlugin::with_api`](crate::RhaiPlugin::with_api) (all by default).
+//! Each group is a set-up applied to the engine before the app's own, so an
+//! app may leave a group out or register its own functions in its place: a
+//! sandboxed mod might get only [`ScriptApi::Math`] and
+//! [`ScriptApi::Messages`].
+//!
+//! | Group | Rhai | does |
+//! |---|---|---|
+//! | [`Entity`](ScriptApi::Entity) | `entity()` | this script's entity |
+//! | | `spawn_script(path)`, `spawn_script(path, transform)` | spawns an entity running the script at `path` (`spawn` is a Rhai keyword); returns it |
+//! | | `despawn()`, `despawn(e)` | despawns this or another entity at the end of the system |
+//! | [`Transform`](ScriptApi::Transform) | `transform()`, `transform(e)` | a copy of the entity's `Transform` |
+//! | | `set_transform(t)`, `set_transform(e, t)` | writes the `Transform` at once |
+//! | | `transform_from_xyz(x, y, z)` | a new `Transform` |
+//! | [`Math`](ScriptApi::Math) | `vec3(x, y, z)`, `quat_from_rotation_z(a)` | math values; `Vec3` has `x`, `y`, `z`, `+`, `-`, `*`, `/`, `length()`, `normalize()` |
+//! | [`Time`](ScriptApi::Time) | `elapsed_secs()`, `delta_secs()` | time since startup and of this frame, in seconds |
+//! | [`Messages`](ScriptApi::Messages) | `send(name, payload)`, `send(name)` | sends a message to Rust (see [`RhaiAppExt::add_message_from_script`](crate::RhaiAppExt::add_message_from_script)) |
+//!
+//! `Transform` has the properties `translation`, `rotation` and `scale`, and
+//! `rotate_z(angle)`; `t.translation.x += 1.0` works as expected. The
+//! Transform group brings the Math group with it, since its properties are
+//! `Vec3` and `Quat` values.
+//!
+//! Functions that act on the running entity alone reach it through
+//! [`with_script_entity`](crate::with_script_entity), and structural changes
+//! go through [`with_script_commands`](crate::with_script_commands); only
+//! what needs other entities or resources asks for the whole world.
+
+mod entity;
+mod math;
+mod messages;
+mod time;
+mod transform;
+
+use rhai::{Engine, EvalAltResult};
+
+pub(crate) use messages::ScriptMessageRoutes;
+
+type ScriptResult<T> = Result<T, Box<EvalAltResult>>;
+
+/// A group of functions that the plugin registers for scripts (see the
+/// [module documentation](self) for what each holds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ScriptApi {
+    /// `entity()`, `spawn_script`, `despawn`.
+    Entity,
+    /// `transform()`, `set_transform`, `transform_from_xyz`; brings
+    /// [`ScriptApi::Math`] with it.
+    Transform,
+    /// `Vec3`, `Quat` and their operators.
+    Math,
+    /// `elapsed_secs()`, `delta_secs()`.
+    Time,
+    /// `send(name, payload)`.
+    Messages,
+}
+
+impl ScriptApi {
+    /// Every group, in the order the plugin registers them.
+    pub const ALL: [ScriptApi; 5] = [
+        Self::Entity,
+        Self::Math,
+        Self::Transform,
+        Self::Time,
+        Self::Messages,
+    ];
+
+    /// Registers this group's types and functions on `engine`.
+    pub fn register(self, engine: &mut Engine) {
+        match self {
+            Self::Entity => entity::register(engine),
+            Self::Transform => {
+                math::register(engine);
+                transform::register(engine);
+            }
+            Self::Math => math::register(engine),
+            Self::Time => time::register(engine),
+            Self::Messages => messages::register(engine),
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! The asset loader: reads a `.rhai` file and compiles it on the app's
+//! engine, as a patch of the live version where it can be.
+
+use std::sync::Arc;
+
+use bevy::asset::io::Reader;
+use bevy::asset::{AssetLoader, LoadContext};
+use bevy::prelude::*;
+use rhai::Engine;
+
+use super::{LiveByPath, RhaiScript};
+
+/// Loads `.rhai` files into [`RhaiScript`] assets, compiling them with the
+/// app's script engine.
+#[derive(TypePath)]
+pub(crate) struct RhaiScriptLoader {
+    pub(crate) engine: Arc<Engine>,
+    /// The live versions: a new version is built as a patch of its path's.
+    pub(crate) live: LiveByPath,
+}
+
+impl AssetLoader for RhaiScriptLoader {
+    type Asset = RhaiScript;
+    type Settings = ();
+    type Error = std::io::Error;
+
+    async fn load(
+        &self,
+        reader: &mut dyn Reader,
+        _settings: &(),
+        load_context: &mut LoadContext<'_>,
+    ) -> Result<RhaiScript, Self::Error> {
+        let mut source = Vec::new();
+        reader.read_to_end(&mut source).await?;
+        let path = load_context.path().to_string();
+        let base = self.live.get(&path);
+        Ok(RhaiScript::compile(
+            &self.engine,
+            path,
+            &source,
+            base.as_deref(),
+        ))
+    }
+
+    fn extensions(&self) -> &[&str] {
+        &["rhai"]
+    }
+}

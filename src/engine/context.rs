@@ -1,0 +1,228 @@
+//! The ECS context of a running script call: which entity it runs for and
+//! what of the ECS native functions may reach, lent for the call.
+//!
+//! Native functions reach the ECS through these doors, narrowest first:
+//! - [`script_entity`]: which entity is running, and nothing else;
+//! - [`with_script_entity`]: the components of the running entity only;
+//! - [`with_script_commands`]: deferred structural changes (spawn, despawn,
+//!   insert), applied after the script system;
+//! - [`with_script_world`]: the whole `World`, for what needs other entities
+//!   or resources.
+//!
+//! Today every handler runs from an exclusive system that lends its
+//! `&mut World`, so every door opens onto it. A parallel dispatch will
+//! lend only the running entity and a command queue: functions that go
+//! through the narrow doors will work there unchanged, and only those
+//! that ask for the whole world will have to run in the sequential phase.
+//!
+//! Only one borrow exists at a time: while a native function holds the
+//! world, the slot is empty, so a nested call cannot alias it.
+
+use std::cell::Cell;
+use std::ptr::NonNull;
+
+use bevy::prelude::*;
+use rhai::{Dynamic, EvalAltResult, EvalContext};
+
+use crate::script::constants::ScriptConstants;
+
+#[derive(Clone, Copy)]
+struct CallEnv {
+    world: Option<NonNull<World>>,
+    entity: Option<Entity>,
+    /// The running script's path, for log lines from `print`.
+    path: Option<NonNull<str>>,
+    /// The running script's top-level constants.
+    constants: Option<NonNull<ScriptConstants>>,
+}
+
+impl CallEnv {
+    const EMPTY: Self = Self {
+        world: None,
+        entity: None,
+        path: None,
+        constants: None,
+    };
+}
+
+thread_local! {
+    static CALL_ENV: Cell<CallEnv> = const { Cell::new(CallEnv::EMPTY) };
+}
+
+/// Puts the previous environment back, also when a call panics.
+struct Restore(CallEnv);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        CALL_ENV.set(self.0);
+    }
+}
+
+/// Runs `f` (a script call) with `world` lent to native functions, on behalf
+/// of `entity`, for the script at `path` whose constants are `constants`.
+///
+/// The borrows last for the whole of `f`, so nothing but the functions of
+/// this module can reach the world while `f` runs.
+pub(crate) fn run_in_context<R>(
+    world: Option<&mut World>,
+    entity: Option<Entity>,
+    path: &str,
+    constants: Option<&ScriptConstants>,
+    f: impl FnOnce() -> R,
+) -> R {
+    let env = CallEnv {
+        world: world.map(NonNull::from),
+        entity,
+        path: Some(NonNull::from(path)),
+        constants: constants.map(NonNull::from),
+    };
+    let _restore = Restore(CALL_ENV.replace(env));
+    f()
+}
+
+fn no_entity() -> Box<EvalAltResult> {
+    "this function needs an entity: call it from a handler such as init() or \
+     on_update(), not from top-level code"
+        .into()
+}
+
+/// The entity whose script is running on this thread: the cheapest door,
+/// for native functions that only need to know who called them.
+///
+/// Returns an error when no entity's script is running, for example in a
+/// script's top-level code.
+pub fn script_entity() -> Result<Entity, Box<EvalAltResult>> {
+    CALL_ENV.get().entity.ok_or_else(no_entity)
+}
+
+/// Lends the world to `f`, emptying the slot while `f` runs.
+fn lend_world<R>(f: impl FnOnce(&mut World, Entity) -> R) -> Result<R, Box<EvalAltResult>> {
+    let env = CALL_ENV.get();
+    let (Some(mut world), Some(entity)) = (env.world, env.entity) else {
+        return Err(no_entity());
+    };
+    let _restore = Restore(env);
+    CALL_ENV.set(CallEnv { world: None, ..env });
+    // SAFETY: the pointer comes from the `&mut World` that `run_in_context`
+    // holds borrowed for the whole call, so it is valid and nothing else uses
+    // it; the slot is empty until `_restore` drops, so no second `&mut` exists.
+    let world = unsafe { world.as_mut() };
+    Ok(f(world, entity))
+}
+
+/// Gives a native function the whole `World` and the entity whose script is
+/// running.
+///
+/// Use it in functions you register on the engine (with
+/// [`RhaiPlugin::with_engine`](crate::RhaiPlugin::with_engine)) that need
+/// other entities or resources. For the running entity's own components,
+/// prefer [`with_script_entity`]; for spawning and despawning,
+/// [`with_script_commands`]: those keep working where only the entity is lent.
+///
+/// ```
+/// # use bevy::prelude::*;
+/// # use bevy_rhai_hot::prelude::*;
+/// #[derive(Resource)]
+/// struct Score(i64);
+///
+/// let plugin = RhaiPlugin::default().with_engine(|engine| {
+///     engine.register_fn("score", || {
+///         with_script_world(|world, _entity| world.resource::<Score>().0)
+///     });
+/// });
+/// ```
+///
+/// Returns an error (which the script sees as a runtime error at the call
+/// site) when no entity's script is running, for example in a script's
+/// top-level code, or when called again from inside `f`.
+pub fn with_script_world<R>(
+    f: impl FnOnce(&mut World, Entity) -> R,
+) -> Result<R, Box<EvalAltResult>> {
+    lend_world(f)
+}
+
+/// Gives a native function the components of the entity whose script is
+/// running, and nothing else of the world.
+///
+/// ```
+/// # use bevy::prelude::*;
+/// # use bevy_rhai_hot::prelude::*;
+/// #[derive(Component)]
+/// struct Health(f64);
+///
+/// let plugin = RhaiPlugin::default().with_engine(|engine| {
+///     engine.register_fn("health", || {
+///         with_script_entity(|entity| entity.get::<Health>().map_or(0.0, |h| h.0))
+///     });
+/// });
+/// ```
+///
+/// Returns an error when no entity's script is running, when the entity was
+/// despawned during the call, or when called again from inside `f`.
+pub fn with_script_entity<R>(f: impl FnOnce(EntityMut) -> R) -> Result<R, Box<EvalAltResult>> {
+    lend_world(|world, entity| match world.get_entity_mut(entity) {
+        Ok(entity) => Ok(f(entity.into())),
+        Err(_) => Err(format!("entity {entity} no longer exists").into()),
+    })?
+}
+
+/// Gives a native function a command queue, applied after the script
+/// system, and the entity whose script is running.
+///
+/// ```
+/// # use bevy::prelude::*;
+/// # use bevy_rhai_hot::prelude::*;
+/// #[derive(Component)]
+/// struct Frozen;
+///
+/// let plugin = RhaiPlugin::default().with_engine(|engine| {
+///     engine.register_fn("freeze", || {
+///         with_script_commands(|commands, entity| {
+///             commands.entity(entity).insert(Frozen);
+///         })
+///     });
+/// });
+/// ```
+///
+/// Returns an error when no entity's script is running, or when called
+/// again from inside `f`.
+pub fn with_script_commands<R>(
+    f: impl FnOnce(&mut Commands, Entity) -> R,
+) -> Result<R, Box<EvalAltResult>> {
+    lend_world(|world, entity| f(&mut world.commands(), entity))
+}
+
+/// The constants of the script running on this thread, if any.
+fn with_current_constants<R>(f: impl FnOnce(Option<&ScriptConstants>) -> R) -> R {
+    let env = CALL_ENV.get();
+    // SAFETY: the pointer comes from a shared borrow that `run_in_context`
+    // holds until the environment is restored.
+    let constants = env.constants.map(|constants| unsafe { constants.as_ref() });
+    f(constants)
+}
+
+/// The path of the script running on this thread, if any.
+pub(crate) fn with_current_path<R>(f: impl FnOnce(Option<&str>) -> R) -> R {
+    let env = CALL_ENV.get();
+    // SAFETY: the pointer comes from a `&str` that `run_in_context` keeps
+    // borrowed until the environment is restored.
+    let path = env.path.map(|path| unsafe { path.as_ref() });
+    f(path)
+}
+
+/// The engine's variable resolver: Rhai calls it before searching the scope.
+/// `index > 0` means the parser already bound the name to a local variable.
+/// It finds the top-level constants that folding could not reach (see
+/// `script::constants`).
+pub(crate) fn resolve_constant(
+    name: &str,
+    index: usize,
+    _context: EvalContext,
+) -> Result<Option<Dynamic>, Box<EvalAltResult>> {
+    if index > 0 {
+        return Ok(None);
+    }
+    Ok(with_current_constants(|constants| {
+        constants.and_then(|constants| constants.get(name)).cloned()
+    }))
+}

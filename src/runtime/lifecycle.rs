@@ -1,0 +1,130 @@
+//! When scripts join and leave entities: the [`Script`] component's hooks
+//! keep [`ScriptState`] in step with its handles and run `on_detach()`;
+//! waiting entities start (`init()`) once all their scripts have compiled.
+
+use std::sync::Arc;
+
+use bevy::ecs::lifecycle::HookContext;
+use bevy::ecs::world::DeferredWorld;
+use bevy::prelude::*;
+
+use super::dispatch::{call, detach, put_slots, take_slots};
+use super::reload::LiveScripts;
+use super::state::{PendingScripts, Script, ScriptSlot, ScriptState};
+use crate::engine::RhaiEngine;
+use crate::script::CompiledScript;
+use crate::script::hooks::INIT;
+
+/// Registers the [`Script`] component's hooks. Hooks, not observers: an app
+/// cannot despawn them by accident.
+pub(crate) fn lifecycle_plugin(app: &mut App) {
+    app.init_resource::<PendingScripts>();
+    app.world_mut()
+        .register_component_hooks::<Script>()
+        .on_insert(attach_scripts)
+        .on_remove(detach_scripts);
+}
+
+/// Keeps [`ScriptState`] in step with the handles of a (re)inserted [`Script`]:
+/// state for scripts still listed is kept, new scripts wait to compile, and
+/// scripts no longer listed are detached.
+fn attach_scripts(mut world: DeferredWorld, context: HookContext) {
+    let entity = context.entity;
+    let Ok(mut entity_mut) = world.get_entity_mut(entity) else {
+        return;
+    };
+    let Ok((script, mut state)) = entity_mut.get_components_mut::<(&Script, &mut ScriptState)>()
+    else {
+        return;
+    };
+    let mut old = std::mem::take(&mut state.slots);
+    for handle in script.handles() {
+        let slot = match old.iter().position(|slot| slot.is_for(handle)) {
+            Some(index) => {
+                let mut slot = old.remove(index);
+                slot.id = Some(handle.id());
+                slot
+            }
+            None => ScriptSlot::new(handle),
+        };
+        state.slots.push(slot);
+    }
+    world.resource_mut::<PendingScripts>().0.push(entity);
+    if !old.is_empty() {
+        world
+            .commands()
+            .queue(move |world: &mut World| detach(world, entity, old));
+    }
+}
+
+/// Runs `on_detach()` when a [`Script`] is removed or its entity despawned.
+fn detach_scripts(mut world: DeferredWorld, context: HookContext) {
+    let entity = context.entity;
+    let Some(mut state) = world.get_mut::<ScriptState>(entity) else {
+        return;
+    };
+    let slots = std::mem::take(&mut state.slots);
+    if !slots.is_empty() {
+        world
+            .commands()
+            .queue(move |world: &mut World| detach(world, entity, slots));
+    }
+}
+
+/// Starts waiting entities once all of their scripts have compiled: each
+/// script gets its live version and `init()` runs, in the listed order.
+pub(crate) fn start_pending(world: &mut World) {
+    let waiting = std::mem::take(&mut world.resource_mut::<PendingScripts>().0);
+    if waiting.is_empty() {
+        return;
+    }
+    let engine = RhaiEngine::of(world);
+    let mut still_waiting = Vec::new();
+    for entity in waiting {
+        let live_versions: Option<Vec<Option<Arc<CompiledScript>>>> = {
+            let Some(state) = world.get::<ScriptState>(entity) else {
+                continue;
+            };
+            let live_scripts = world.resource::<LiveScripts>();
+            state
+                .slots
+                .iter()
+                .map(|slot| match &slot.compiled {
+                    Some(_) => Some(None),
+                    None => slot
+                        .id
+                        .and_then(|id| live_scripts.live(id).cloned())
+                        .map(Some),
+                })
+                .collect()
+        };
+        // Some script has not compiled yet: keep waiting, so that the
+        // entity's scripts always start together and in order.
+        let Some(live_versions) = live_versions else {
+            still_waiting.push(entity);
+            continue;
+        };
+        let Some(mut slots) = take_slots(world, entity) else {
+            continue;
+        };
+        for (slot, live) in slots.iter_mut().zip(live_versions) {
+            let Some(compiled) = live else {
+                continue;
+            };
+            let has_init = compiled.defines(INIT, 0);
+            slot.install(compiled);
+            if !slot.started {
+                slot.started = true;
+                if has_init {
+                    call(world, &engine, entity, slot, INIT, ());
+                }
+            }
+        }
+        put_slots(world, entity, slots);
+    }
+    // Entities attached while these started (by `init()`) come after.
+    let mut pending = world.resource_mut::<PendingScripts>();
+    still_waiting.append(&mut pending.0);
+    pending.0 = still_waiting;
+    world.flush();
+}

@@ -1,0 +1,13 @@
+//! Scripts running on entities: their state, when they start and detach,
+//! new versions going live, and calling their functions.
+//!
+//! Inside, imports point one way: `state` ← `dispatch` ← `reload` ←
+//! `lifecycle`.
+
+pub(crate) mod dispatch;
+pub(crate) mod lifecycle;
+pub(crate) mod reload;
+mod state;
+
+pub use reload::{ReloadKind, ScriptReloaded};
+pub use state::{Script, ScriptState};

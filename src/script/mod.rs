@@ -1,0 +1,18 @@
+//! Scripts as text and as compiled versions: parsing, the outline that
+//! compares versions function by function, top-level constants, building a
+//! version whole or as a patch, and script errors.
+//!
+//! Nothing here touches a `World`: a version compiles, patches and reports
+//! errors with an [`Engine`](rhai::Engine) alone, so it can be tested and
+//! reused without an app.
+
+mod compiled;
+pub(crate) mod constants;
+mod error;
+pub(crate) mod hooks;
+pub(crate) mod outline;
+
+pub(crate) use compiled::hash_of;
+pub use compiled::{CompiledScript, ParsedScript};
+pub use error::{ScriptError, ScriptLocation};
+pub use hooks::handler_name;
