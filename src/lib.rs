@@ -104,7 +104,7 @@ pub use plugin::{RhaiPlugin, RhaiSystems};
 /// Rhai itself, for registering functions and building payloads.
 pub use rhai;
 pub use runtime::{ReloadKind, Script, ScriptReloaded, ScriptState};
-pub use script::{CompiledScript, ParsedScript, ScriptError, ScriptLocation, handler_name};
+pub use script::{CompiledScript, ParsedScript, ScriptError, ScriptLocation, handler_name, hooks};
 
 /// Everything a typical app needs: `use bevy_rhai_hot::prelude::*;`.
 pub mod prelude {

@@ -1,5 +1,6 @@
 //! [`RhaiPlugin`]: its configuration and the systems it adds.
 
+use std::fmt;
 use std::sync::Arc;
 
 use bevy::ecs::intern::Interned;
@@ -8,7 +9,7 @@ use bevy::prelude::*;
 use rhai::Engine;
 
 use crate::api::{ScriptApi, ScriptMessageRoutes};
-use crate::asset::{RhaiScript, RhaiScriptLoader};
+use crate::asset::{RhaiScript, RhaiScriptLoader, ScriptExtensions};
 use crate::engine::{EngineSetup, EngineSetups, ScriptLimits, build_engine};
 use crate::events::{ScriptEvent, route_script_events};
 use crate::runtime::dispatch::{LoggedErrors, run_on_update};
@@ -58,6 +59,19 @@ pub struct RhaiPlugin {
     limits: ScriptLimits,
     api: Vec<ScriptApi>,
     schedule: Interned<dyn ScheduleLabel>,
+    extensions: &'static [&'static str],
+}
+
+impl fmt::Debug for RhaiPlugin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RhaiPlugin")
+            .field("engine_setups", &self.setups.len())
+            .field("limits", &self.limits)
+            .field("api", &self.api)
+            .field("schedule", &self.schedule)
+            .field("extensions", &self.extensions)
+            .finish()
+    }
 }
 
 impl Default for RhaiPlugin {
@@ -67,6 +81,7 @@ impl Default for RhaiPlugin {
             limits: ScriptLimits::default(),
             api: ScriptApi::ALL.to_vec(),
             schedule: Update.intern(),
+            extensions: &["rhai"],
         }
     }
 }
@@ -106,6 +121,14 @@ impl RhaiPlugin {
         self
     }
 
+    /// Loads scripts from files with these extensions instead of `rhai`
+    /// (without the dot, as in Bevy's `AssetLoader::extensions`).
+    #[must_use]
+    pub fn with_extensions(mut self, extensions: &'static [&'static str]) -> Self {
+        self.extensions = extensions;
+        self
+    }
+
     /// The chosen API groups as engine set-ups, each group once.
     fn api_setups(&self) -> impl Iterator<Item = EngineSetup> {
         let mut groups = Vec::new();
@@ -141,7 +164,8 @@ impl Plugin for RhaiPlugin {
         // The loader needs the finished engine, which exists only once every
         // plugin had the chance to configure it (in `finish`); loads wait.
         app.init_asset::<RhaiScript>()
-            .preregister_asset_loader::<RhaiScriptLoader>(&["rhai"])
+            .preregister_asset_loader::<RhaiScriptLoader>(self.extensions)
+            .insert_resource(ScriptExtensions(self.extensions))
             .register_type::<Script>()
             .register_type::<ScriptState>()
             .add_message::<ScriptError>()
@@ -191,6 +215,7 @@ impl Plugin for RhaiPlugin {
         app.register_asset_loader(RhaiScriptLoader {
             engine: engine.arc(),
             live,
+            extensions: self.extensions,
         });
         app.insert_resource(engine);
     }

@@ -9,7 +9,13 @@ use common::Harness;
 #[test]
 fn scripts_without_handlers_are_skipped() {
     let mut h = Harness::new();
-    h.write("scripts/empty.rhai", "let n = 1;\nfn helper(x) { x }\n");
+    // Were the plugin to call `anything` or `helper` for the events
+    // `anything` and `helper` (instead of `on_anything` / `on_helper`), they
+    // would see the state and change `n`.
+    h.write(
+        "scripts/empty.rhai",
+        "let n = 1;\nfn anything() { n = 98; }\nfn helper() { n = 99; }\nfn update() { n = 97; }\n",
+    );
     let entity = h.spawn("scripts/empty.rhai");
     h.run_until_ready(entity);
     h.app

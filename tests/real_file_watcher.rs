@@ -38,18 +38,24 @@ fn saving_the_file_reloads_the_script() {
     }
     assert!(started, "the script never started");
 
-    std::fs::write(&file, "let count = 0;\nfn on_update() { count -= 1000; }\n").unwrap();
+    // The new version counts in millions: a kept count goes on from where
+    // it was, a reset one would restart from a multiple of a million.
+    std::fs::write(
+        &file,
+        "let count = 0;\nfn on_update() { count += 1_000_000; }\n",
+    )
+    .unwrap();
     let before = count(&app, entity).unwrap();
     let mut reloaded = false;
     for _ in 0..MAX_UPDATES {
         app.update();
         let now = count(&app, entity).unwrap();
-        if now < before {
+        if now >= 1_000_000 {
             reloaded = true;
-            // The state was kept: it went on from where it was.
+            let old_counts = now % 1_000_000;
             assert!(
-                now > before - 2_000 && now < 0 || now >= before - 2_000,
-                "{before} -> {now}"
+                old_counts >= before,
+                "state was reset: {before} before the save, {now} after"
             );
             break;
         }

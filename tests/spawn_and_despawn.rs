@@ -72,7 +72,7 @@ fn despawn_another_entity_and_remove_a_script() {
     );
     h.write(
         "scripts/killer.rhai",
-        "let target = ();\nfn on_kill() { despawn(target); }",
+        "let target = ();\nfn on_kill() { despawn(target); }\nfn on_detach() { send(\"gone\", #{ lived: 2 }); }",
     );
     let victim = h.spawn("scripts/victim.rhai");
     let killer = h.spawn("scripts/killer.rhai");
@@ -90,10 +90,14 @@ fn despawn_another_entity_and_remove_a_script() {
     assert!(h.app.world().get_entity(victim).is_err());
     assert_eq!(h.app.world().resource::<Recorded<Gone>>().0.len(), 1);
 
-    // Removing the component detaches too, and the entity lives on.
+    // Removing the component detaches too (on_detach runs), and the entity
+    // lives on.
     h.app.world_mut().entity_mut(killer).remove::<Script>();
     h.update();
     assert!(h.app.world().get_entity(killer).is_ok());
+    let gone = &h.app.world().resource::<Recorded<Gone>>().0;
+    assert_eq!(gone.len(), 2, "{gone:?}");
+    assert_eq!(gone[1].lived, 2, "the killer's on_detach ran");
     h.app
         .world_mut()
         .write_message(ScriptEvent::to(killer, "kill"));

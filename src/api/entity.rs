@@ -1,10 +1,13 @@
 //! The running entity, and spawning and despawning entities.
 
+use std::path::Component as PathPart;
+
+use bevy::asset::AssetPath;
 use bevy::prelude::*;
 use rhai::Engine;
 
 use super::ScriptResult;
-use crate::asset::RhaiScript;
+use crate::asset::{RhaiScript, ScriptExtensions};
 use crate::engine::{script_entity, with_script_commands, with_script_world};
 use crate::runtime::Script;
 
@@ -28,14 +31,56 @@ pub(super) fn register(engine: &mut Engine) {
 
 fn spawn_script(path: &str, transform: Transform) -> ScriptResult<Entity> {
     with_script_world(|world, _| {
-        let script = world
-            .resource::<AssetServer>()
-            .load::<RhaiScript>(path.to_owned());
-        world
+        let extensions = world.resource::<ScriptExtensions>().0;
+        let path = script_path(path, extensions)?;
+        let script = world.resource::<AssetServer>().load::<RhaiScript>(path);
+        Ok(world
             .commands()
             .spawn((Script::new(script), transform))
-            .id()
-    })
+            .id())
+    })?
+}
+
+/// Checks a script path a script passed in: a relative asset path inside
+/// the asset source, to a file with a script extension. Anything else is a
+/// runtime error at the script's call, never a panic or a silent wait.
+fn script_path(path: &str, extensions: &[&str]) -> ScriptResult<AssetPath<'static>> {
+    let refuse = |why: &str| -> ScriptResult<AssetPath<'static>> {
+        Err(format!("spawn_script({path:?}): {why}").into())
+    };
+    if path.trim().is_empty() {
+        return refuse(
+            "the path is empty; give a script's asset path such as \"scripts/enemy.rhai\"",
+        );
+    }
+    let parsed = match AssetPath::try_parse(path) {
+        Ok(parsed) => parsed,
+        Err(error) => return refuse(&format!("not an asset path: {error}")),
+    };
+    let file = parsed.path();
+    if file.has_root() || file.is_absolute() {
+        return refuse("absolute paths are refused: give a path relative to the assets folder");
+    }
+    let mut depth = 0_i32;
+    for component in file.components() {
+        match component {
+            PathPart::ParentDir => depth -= 1,
+            PathPart::Normal(_) => depth += 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return refuse("the path leaves the assets folder");
+        }
+    }
+    let is_script = parsed
+        .get_full_extension()
+        .is_some_and(|extension| extensions.contains(&extension));
+    if !is_script {
+        return refuse(&format!(
+            "only scripts can be spawned (extensions: {extensions:?})"
+        ));
+    }
+    Ok(parsed.into_owned())
 }
 
 fn despawn(commands: &mut Commands, entity: Entity) -> ScriptResult<()> {

@@ -17,6 +17,8 @@ pub(crate) struct RhaiScriptLoader {
     pub(crate) engine: Arc<Engine>,
     /// The live versions: a new version is built as a patch of its path's.
     pub(crate) live: LiveByPath,
+    /// The file extensions of scripts, `rhai` unless the app chose others.
+    pub(crate) extensions: &'static [&'static str],
 }
 
 impl AssetLoader for RhaiScriptLoader {
@@ -30,10 +32,14 @@ impl AssetLoader for RhaiScriptLoader {
         _settings: &(),
         load_context: &mut LoadContext<'_>,
     ) -> Result<RhaiScript, Self::Error> {
+        let path = load_context.path().to_string();
+        let _in_flight = self.live.begin_load(&path);
+        // The base is whatever is live now; if another version goes live
+        // before this one is done, the reload system notices (the base no
+        // longer matches) and has the file read again.
+        let base = self.live.get(&path);
         let mut source = Vec::new();
         reader.read_to_end(&mut source).await?;
-        let path = load_context.path().to_string();
-        let base = self.live.get(&path);
         Ok(RhaiScript::compile(
             &self.engine,
             path,
@@ -43,6 +49,6 @@ impl AssetLoader for RhaiScriptLoader {
     }
 
     fn extensions(&self) -> &[&str] {
-        &["rhai"]
+        self.extensions
     }
 }

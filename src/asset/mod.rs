@@ -15,6 +15,11 @@ pub use fast_reload::FastScriptReload;
 pub(crate) use live::LiveByPath;
 pub(crate) use loader::RhaiScriptLoader;
 
+/// The file extensions scripts load from (see
+/// [`RhaiPlugin::with_extensions`](crate::RhaiPlugin::with_extensions)).
+#[derive(Resource, Clone, Copy, Debug)]
+pub(crate) struct ScriptExtensions(pub(crate) &'static [&'static str]);
+
 use crate::engine::run_in_context;
 use crate::script::{CompiledScript, ScriptError, ScriptLocation, hash_of};
 
@@ -30,6 +35,9 @@ pub struct RhaiScript {
     content_hash: u64,
     /// Whether the file is empty or blank: most likely a save in progress.
     blank: bool,
+    /// The content hash of the version that was live when this one was
+    /// built (and that it may patch), if any.
+    built_on: Option<u64>,
     compiled: Result<Arc<CompiledScript>, ScriptError>,
 }
 
@@ -62,8 +70,15 @@ impl RhaiScript {
             path,
             content_hash,
             blank: source.iter().all(u8::is_ascii_whitespace),
+            built_on: base.map(CompiledScript::content_hash),
             compiled,
         }
+    }
+
+    /// The content hash of the version that was live when this one was
+    /// built, if any.
+    pub(crate) fn built_on(&self) -> Option<u64> {
+        self.built_on
     }
 
     /// The asset path this script was loaded from.

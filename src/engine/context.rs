@@ -18,6 +18,10 @@
 //! Only one borrow exists at a time: while a native function holds the
 //! world, the slot is empty, so a nested call cannot alias it.
 
+// The one place in the crate that needs `unsafe`: the world is lent through
+// a thread-local pointer for the duration of a call.
+#![allow(unsafe_code)]
+
 use std::cell::Cell;
 use std::ptr::NonNull;
 
@@ -86,6 +90,13 @@ fn no_entity() -> Box<EvalAltResult> {
         .into()
 }
 
+fn already_lent() -> Box<EvalAltResult> {
+    "the world is already lent to a native function further up this call: \
+     with_script_world, with_script_entity and with_script_commands cannot be \
+     nested (a Rhai function called from inside one cannot reach the ECS)"
+        .into()
+}
+
 /// The entity whose script is running on this thread: the cheapest door,
 /// for native functions that only need to know who called them.
 ///
@@ -98,8 +109,11 @@ pub fn script_entity() -> Result<Entity, Box<EvalAltResult>> {
 /// Lends the world to `f`, emptying the slot while `f` runs.
 fn lend_world<R>(f: impl FnOnce(&mut World, Entity) -> R) -> Result<R, Box<EvalAltResult>> {
     let env = CALL_ENV.get();
-    let (Some(mut world), Some(entity)) = (env.world, env.entity) else {
+    let Some(entity) = env.entity else {
         return Err(no_entity());
+    };
+    let Some(mut world) = env.world else {
+        return Err(already_lent());
     };
     let _restore = Restore(env);
     CALL_ENV.set(CallEnv { world: None, ..env });
@@ -225,4 +239,73 @@ pub(crate) fn resolve_constant(
     Ok(with_current_constants(|constants| {
         constants.and_then(|constants| constants.get(name)).cloned()
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+
+    use super::*;
+
+    #[derive(Component)]
+    struct Marker(u32);
+
+    fn message(error: &EvalAltResult) -> String {
+        error.to_string()
+    }
+
+    #[test]
+    fn a_nested_borrow_is_refused_with_its_reason() {
+        let mut world = World::new();
+        let entity = world.spawn(Marker(7)).id();
+        let nested = run_in_context(Some(&mut world), Some(entity), "x.rhai", None, || {
+            with_script_world(|_, _| with_script_entity(|entity| entity.get::<Marker>().is_some()))
+        });
+        let error = nested.expect("the outer borrow works").unwrap_err();
+        assert!(message(&error).contains("already lent"), "{error}");
+        // After the nested attempt, the world is lent again for the next call.
+        let again = run_in_context(Some(&mut world), Some(entity), "x.rhai", None, || {
+            with_script_entity(|entity| entity.get::<Marker>().map(|m| m.0))
+        });
+        assert_eq!(again.unwrap(), Some(7));
+    }
+
+    #[test]
+    fn outside_a_handler_the_error_says_so() {
+        let error = with_script_world(|_, entity| entity).unwrap_err();
+        assert!(message(&error).contains("needs an entity"), "{error}");
+        let error = script_entity().unwrap_err();
+        assert!(message(&error).contains("needs an entity"), "{error}");
+    }
+
+    #[test]
+    fn a_panic_inside_a_call_restores_the_context() {
+        let mut world = World::new();
+        let entity = world.spawn(Marker(1)).id();
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            run_in_context(Some(&mut world), Some(entity), "x.rhai", None, || {
+                let _ = with_script_world(|_, _| panic!("a native function panicked"));
+            });
+        }));
+        assert!(outcome.is_err());
+        // Nothing is left lent: the world pointer is gone with the call.
+        assert!(script_entity().is_err());
+        assert!(with_current_path(|path| path.is_none()));
+        let error = with_script_world(|_, entity| entity).unwrap_err();
+        assert!(message(&error).contains("needs an entity"), "{error}");
+    }
+
+    #[test]
+    fn a_panic_in_a_nested_borrow_gives_the_world_back_to_the_call() {
+        let mut world = World::new();
+        let entity = world.spawn(Marker(3)).id();
+        let value = run_in_context(Some(&mut world), Some(entity), "x.rhai", None, || {
+            let caught = catch_unwind(AssertUnwindSafe(|| {
+                let _ = with_script_world(|_, _| panic!("inside"));
+            }));
+            assert!(caught.is_err());
+            with_script_entity(|entity| entity.get::<Marker>().map(|m| m.0))
+        });
+        assert_eq!(value.unwrap(), Some(3));
+    }
 }

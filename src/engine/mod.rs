@@ -29,7 +29,7 @@ pub type EngineSetup = Arc<dyn Fn(&mut Engine) + Send + Sync>;
 /// [`RhaiPlugin::with_engine`](crate::RhaiPlugin::with_engine) or
 /// [`RhaiAppExt::configure_rhai_engine`](crate::RhaiAppExt::configure_rhai_engine))
 /// is known to every script.
-#[derive(Resource, Clone)]
+#[derive(Resource, Clone, Debug)]
 pub struct RhaiEngine(Arc<Engine>);
 
 impl RhaiEngine {

@@ -4,16 +4,18 @@
 
 use std::sync::Arc;
 
+use bevy::asset::LoadState;
 use bevy::ecs::lifecycle::HookContext;
 use bevy::ecs::world::DeferredWorld;
 use bevy::prelude::*;
 
-use super::dispatch::{call, detach, put_slots, take_slots};
+use super::dispatch::{call, detach, put_slots, report, take_slots};
 use super::reload::LiveScripts;
 use super::state::{PendingScripts, Script, ScriptSlot, ScriptState};
+use crate::asset::RhaiScript;
 use crate::engine::RhaiEngine;
-use crate::script::CompiledScript;
 use crate::script::hooks::INIT;
+use crate::script::{CompiledScript, ScriptError, ScriptLocation};
 
 /// Registers the [`Script`] component's hooks. Hooks, not observers: an app
 /// cannot despawn them by accident.
@@ -101,6 +103,7 @@ pub(crate) fn start_pending(world: &mut World) {
         // Some script has not compiled yet: keep waiting, so that the
         // entity's scripts always start together and in order.
         let Some(live_versions) = live_versions else {
+            report_unloadable(world, entity);
             still_waiting.push(entity);
             continue;
         };
@@ -127,4 +130,51 @@ pub(crate) fn start_pending(world: &mut World) {
     still_waiting.append(&mut pending.0);
     pending.0 = still_waiting;
     world.flush();
+}
+
+/// Reports, once per slot, a script handle that points at no asset while
+/// nothing is loading it (`Handle::default()`, or a path Bevy could not turn
+/// into a load): its entity would otherwise wait without a word.
+fn report_unloadable(world: &mut World, entity: Entity) {
+    let unloadable: Vec<usize> = {
+        let Some(state) = world.get::<ScriptState>(entity) else {
+            return;
+        };
+        let assets = world.resource::<Assets<RhaiScript>>();
+        let server = world.resource::<AssetServer>();
+        state
+            .slots
+            .iter()
+            .enumerate()
+            .filter(|(_, slot)| slot.compiled.is_none() && !slot.reported_unloadable)
+            .filter(|(_, slot)| {
+                slot.id.is_some_and(|id| {
+                    !assets.contains(id)
+                        && matches!(server.get_load_state(id), None | Some(LoadState::NotLoaded))
+                })
+            })
+            .map(|(index, _)| index)
+            .collect()
+    };
+    for index in unloadable {
+        let Some(mut state) = world.get_mut::<ScriptState>(entity) else {
+            return;
+        };
+        let slot = &mut state.slots[index];
+        slot.reported_unloadable = true;
+        let id = slot.id;
+        let error = ScriptError::Load {
+            location: ScriptLocation {
+                path: format!("{id:?}"),
+                line: None,
+                column: None,
+            },
+            message: format!(
+                "entity {entity} has a script handle that points at no asset and that nothing \
+                 is loading, so its scripts cannot start; load scripts with \
+                 asset_server.load(\"scripts/name.rhai\")"
+            ),
+        };
+        report(world, error);
+    }
 }

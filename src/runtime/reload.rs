@@ -189,6 +189,9 @@ enum Change {
     /// Nothing for running entities to do (duplicate, or a first version:
     /// waiting entities pick that up when they start).
     None,
+    /// Built on a version that is no longer live: the file at this path
+    /// must be read again.
+    Stale(String),
     Broken(ScriptError),
     /// Same behaviour, new positions (comments, blank lines, order): the
     /// entities take the version quietly, so errors name current lines.
@@ -223,9 +226,11 @@ pub(crate) fn apply_script_changes(
             live_scripts.by_path.remove(live.path());
         }
     }
-    for id in changed {
+    let mut read_again = Vec::new();
+    for &id in &changed {
         match classify(world, id) {
             Change::None => {}
+            Change::Stale(path) => read_again.push(path),
             Change::Broken(error) => {
                 report(world, error.clone());
                 world.write_message(ScriptReloaded::failed(id, error));
@@ -238,8 +243,32 @@ pub(crate) fn apply_script_changes(
             }
         }
     }
+    read_again_after_overlaps(world, &changed, &mut read_again);
+    let server = world.resource::<AssetServer>();
+    for path in read_again {
+        server.reload(path);
+    }
     forward_load_failures(world, &mut failures);
     world.flush();
+}
+
+/// Loads of a path that overlapped may have finished in any order: once all
+/// are done, the file is read once more so that its last save wins.
+fn read_again_after_overlaps(
+    world: &World,
+    changed: &[AssetId<RhaiScript>],
+    read_again: &mut Vec<String>,
+) {
+    let live_scripts = world.resource::<LiveScripts>();
+    let assets = world.resource::<Assets<RhaiScript>>();
+    for id in changed {
+        if let Some(asset) = assets.get(*id)
+            && live_scripts.by_path.take_settled_overlap(asset.path())
+            && !read_again.iter().any(|path| path == asset.path())
+        {
+            read_again.push(asset.path().to_owned());
+        }
+    }
 }
 
 /// Sends a [`ScriptError::Load`] for each script file the asset server could
@@ -275,11 +304,20 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
     };
     let hash = asset.content_hash();
     let blank = asset.is_blank();
+    let built_on = asset.built_on();
     let path = asset.path().to_owned();
     let version = asset.version().map(Arc::clone).map_err(Clone::clone);
     let mut live_scripts = world.resource_mut::<LiveScripts>();
     let live_scripts = &mut *live_scripts;
     let entry = live_scripts.by_id.entry(id).or_default();
+    if built_on != entry.live.as_ref().map(|live| live.content_hash()) {
+        // Saves overlapped: another version went live while this one was
+        // built. Reported against the wrong version, it could also drop
+        // closures that entities hold, so the file is read again instead
+        // (and then built on what is live).
+        debug!("{path}: built on a version that is no longer live; reading it again");
+        return Change::Stale(path);
+    }
     if entry.last_seen == Some(hash) {
         return Change::None;
     }

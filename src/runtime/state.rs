@@ -137,6 +137,9 @@ pub(crate) struct ScriptSlot {
     pub(crate) compiled: Option<Arc<CompiledScript>>,
     /// Whether `init()` has run.
     pub(crate) started: bool,
+    /// Whether the plugin said that this slot's handle will never load.
+    #[serde(skip)]
+    pub(crate) reported_unloadable: bool,
     pub(crate) vars: Scope<'static>,
 }
 
@@ -149,6 +152,7 @@ impl ScriptSlot {
             id: Some(handle.id()),
             compiled: None,
             started: false,
+            reported_unloadable: false,
             vars: Scope::new(),
         }
     }

@@ -50,6 +50,7 @@ pub struct CompiledScript {
 
 /// A script version that has been parsed but not built: the first of the two
 /// steps the asset loader takes (see [`ParsedScript::build`]).
+#[derive(Debug)]
 pub struct ParsedScript {
     path: String,
     content_hash: u64,

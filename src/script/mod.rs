@@ -9,7 +9,7 @@
 mod compiled;
 pub(crate) mod constants;
 mod error;
-pub(crate) mod hooks;
+pub mod hooks;
 pub(crate) mod outline;
 
 pub(crate) use compiled::hash_of;

@@ -6,11 +6,15 @@
 
 #![allow(dead_code, reason = "each test binary uses a different part")]
 
+mod held_reads;
+
+use held_reads::HeldReader;
+pub use held_reads::Holds;
+
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use bevy::asset::io::file::FileAssetReader;
 use bevy::asset::io::{AssetSourceBuilder, AssetSourceEvent, AssetSourceId, AssetWatcher};
 use bevy::asset::{AssetMetaCheck, AssetPlugin};
 use bevy::prelude::*;
@@ -41,6 +45,8 @@ fn record<M: Message + Clone>(mut reader: MessageReader<M>, mut recorded: ResMut
 pub struct Harness {
     pub app: App,
     pub dir: tempfile::TempDir,
+    /// Holds script reads open when a test asks (see [`Holds`]).
+    pub holds: Holds,
     watcher: Arc<Mutex<Option<WatcherSender>>>,
 }
 
@@ -87,14 +93,18 @@ impl Harness {
         let root = dir.path().to_path_buf();
         let watcher = Arc::new(Mutex::new(None));
         let watcher_slot = watcher.clone();
+        let holds = Holds::default();
+        let reader_holds = holds.clone();
         let mut app = App::new();
         app.register_asset_source(
             AssetSourceId::Default,
-            AssetSourceBuilder::new(move || Box::new(FileAssetReader::new(root.clone())))
-                .with_watcher(move |sender| {
-                    *watcher_slot.lock().unwrap() = Some(sender);
-                    Some(Box::new(TestWatcher))
-                }),
+            AssetSourceBuilder::new(move || {
+                Box::new(HeldReader::new(root.clone(), reader_holds.clone()))
+            })
+            .with_watcher(move |sender| {
+                *watcher_slot.lock().unwrap() = Some(sender);
+                Some(Box::new(TestWatcher))
+            }),
         )
         .add_plugins((
             MinimalPlugins,
@@ -106,7 +116,12 @@ impl Harness {
             plugin,
         ))
         .insert_resource(TimeUpdateStrategy::ManualDuration(FRAME));
-        let mut harness = Self { app, dir, watcher };
+        let mut harness = Self {
+            app,
+            dir,
+            holds,
+            watcher,
+        };
         harness.record::<ScriptError>();
         harness.record::<ScriptReloaded>();
         harness.record::<AssetEvent<RhaiScript>>();
