@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
 use bevy::time::TimeUpdateStrategy;
-use bevy_rhai_hot::RhaiEngine;
 use bevy_rhai_hot::rhai::{CallFnOptions, Engine, Scope};
+use bevy_rhai_hot::{RhaiEngine, ScriptState};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use support::{BenchApp, FRAME, MOVER, MOVER_TRANSFORM, RawRhai};
 
@@ -25,6 +25,7 @@ struct Counting;
 
 static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
 
+#[allow(unsafe_code, reason = "a counting allocator forwards to the system's")]
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::Relaxed);
@@ -104,12 +105,28 @@ fn plugin_engine() -> Arc<Engine> {
     bench.app.world().resource::<RhaiEngine>().arc()
 }
 
+/// Whether criterion measures (`cargo bench`) rather than checks that each
+/// bench runs (`cargo test --benches`).
+fn measuring() -> bool {
+    std::env::args().any(|arg| arg == "--bench")
+}
+
 fn plugin_app(source: &str, count: usize) -> BenchApp {
     let mut bench = BenchApp::new();
     bench.write("mover.rhai", source);
     let script = bench.load("mover.rhai");
     let entities = bench.spawn(&script, count);
     bench.run_until_ready(&entities);
+    // The scripts really run: every entity's `x` moves each frame.
+    let x = |bench: &BenchApp| -> f64 {
+        let state = bench.app.world().get::<ScriptState>(entities[count - 1]);
+        state
+            .and_then(|state| state.get_as("x"))
+            .expect("x in state")
+    };
+    let before = x(&bench);
+    bench.app.update();
+    assert!(x(&bench) > before, "on_update did not run");
     bench
 }
 
@@ -216,10 +233,14 @@ fn ready(c: &mut Criterion) {
 /// Bytes per entity at 10,000 entities, beside the raw floor's `Scope`
 /// (the state itself), and live bytes before and after 10,000 frames.
 fn memory(_: &mut Criterion) {
-    const COUNT: usize = 10_000;
+    let (count, frames) = if measuring() {
+        (10_000, 10_000)
+    } else {
+        (100, 100)
+    };
     let before = live_bytes();
-    let raw = RawRhai::new(MOVER, COUNT);
-    let state_bytes = (live_bytes() - before) as f64 / COUNT as f64;
+    let raw = RawRhai::new(MOVER, count);
+    let state_bytes = (live_bytes() - before) as f64 / count as f64;
     drop(raw);
 
     let mut bench = BenchApp::new();
@@ -227,26 +248,26 @@ fn memory(_: &mut Criterion) {
     let script = bench.load("mover.rhai");
     bench.app.update();
     let before = live_bytes();
-    let entities = bench.spawn(&script, COUNT);
+    let entities = bench.spawn(&script, count);
     bench.run_until_ready(&entities);
-    let entity_bytes = (live_bytes() - before) as f64 / COUNT as f64;
+    let entity_bytes = (live_bytes() - before) as f64 / count as f64;
 
     for _ in 0..100 {
         bench.app.update();
     }
     let warmed = live_bytes();
-    for _ in 0..10_000 {
+    for _ in 0..frames {
         bench.app.update();
     }
     let after = live_bytes();
     println!(
-        "memory: {entity_bytes:.0} bytes per scripted entity at {COUNT} entities \
+        "memory: {entity_bytes:.0} bytes per scripted entity at {count} entities \
          (the state itself, a raw-Rhai Scope with x and v: {state_bytes:.0}; \
          beyond it: {:.0})",
         entity_bytes - state_bytes
     );
     println!(
-        "memory: live bytes after 100 frames {warmed}, after 10,100 frames {after} \
+        "memory: live bytes after 100 frames {warmed}, after {frames} more frames {after} \
          ({:+} bytes)",
         after - warmed
     );
