@@ -105,12 +105,6 @@ fn plugin_engine() -> Arc<Engine> {
     bench.app.world().resource::<RhaiEngine>().arc()
 }
 
-/// Whether criterion measures (`cargo bench`) rather than checks that each
-/// bench runs (`cargo test --benches`).
-fn measuring() -> bool {
-    std::env::args().any(|arg| arg == "--bench")
-}
-
 fn plugin_app(source: &str, count: usize) -> BenchApp {
     let mut bench = BenchApp::new();
     bench.write("mover.rhai", source);
@@ -233,7 +227,10 @@ fn ready(c: &mut Criterion) {
 /// Bytes per entity at 10,000 entities, beside the raw floor's `Scope`
 /// (the state itself), and live bytes before and after 10,000 frames.
 fn memory(_: &mut Criterion) {
-    let (count, frames) = if measuring() {
+    if !support::selected("memory") {
+        return;
+    }
+    let (count, frames) = if support::measuring() {
         (10_000, 10_000)
     } else {
         (100, 100)

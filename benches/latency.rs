@@ -11,6 +11,9 @@ use bevy::asset::AssetPlugin;
 use bevy::prelude::*;
 use bevy_rhai_hot::prelude::*;
 
+#[path = "support/mod.rs"]
+mod support;
+
 fn script(value: usize) -> String {
     format!("let seen = 0;\nfn on_update() {{ seen = {value}; }}\n")
 }
@@ -101,53 +104,12 @@ fn report(label: &str, mut latencies: Vec<Duration>) {
     );
 }
 
-/// Criterion's options that take a value: their values are not filters.
-const OPTIONS_WITH_VALUES: [&str; 12] = [
-    "--warm-up-time",
-    "--measurement-time",
-    "--sample-size",
-    "--save-baseline",
-    "--baseline",
-    "--load-baseline",
-    "--noise-threshold",
-    "--confidence-level",
-    "--significance-level",
-    "--nresamples",
-    "--profile-time",
-    "--output-format",
-];
-
-/// The filters among the command-line arguments.
-fn filters(args: &[String]) -> Vec<&str> {
-    let mut filters = Vec::new();
-    let mut skip_value = false;
-    for arg in args {
-        if std::mem::take(&mut skip_value) {
-            continue;
-        }
-        if OPTIONS_WITH_VALUES.contains(&arg.as_str()) {
-            skip_value = true;
-        } else if !arg.starts_with('-') {
-            filters.push(arg.as_str());
-        }
-    }
-    filters
-}
-
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    // `cargo bench` passes `--bench`; `cargo test --benches` does not, and
-    // then a few edits check that the bench still works.
-    let full = args.iter().any(|arg| arg == "--bench");
-    let filters = filters(&args);
-    let selected = filters.is_empty()
-        || filters
-            .iter()
-            .any(|filter| "latency edit-to-effect".contains(filter));
-    if !selected {
+    if !support::selected("latency edit-to-effect") {
         return;
     }
-    if !full {
+    // `cargo test --benches`: a few edits check that the bench still works.
+    if !support::measuring() {
         report("FastScriptReload, test mode", measure(true, 3));
         return;
     }

@@ -149,3 +149,50 @@ impl RawRhai {
         }
     }
 }
+
+/// Whether criterion measures (`cargo bench` passes `--bench`) rather than
+/// checks that each bench runs (`cargo test --benches`).
+pub fn measuring() -> bool {
+    std::env::args().any(|arg| arg == "--bench")
+}
+
+/// Whether a bench whose names are `names` runs under the command line's
+/// filters: for the parts of a bench that criterion does not filter.
+pub fn selected(names: &str) -> bool {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let filters = filters(&args);
+    filters.is_empty() || filters.iter().any(|filter| names.contains(filter))
+}
+
+/// Criterion's options that take a value: their values are not filters.
+const OPTIONS_WITH_VALUES: [&str; 12] = [
+    "--warm-up-time",
+    "--measurement-time",
+    "--sample-size",
+    "--save-baseline",
+    "--baseline",
+    "--load-baseline",
+    "--noise-threshold",
+    "--confidence-level",
+    "--significance-level",
+    "--nresamples",
+    "--profile-time",
+    "--output-format",
+];
+
+/// The filters among the command-line arguments.
+fn filters(args: &[String]) -> Vec<&str> {
+    let mut filters = Vec::new();
+    let mut skip_value = false;
+    for arg in args {
+        if std::mem::take(&mut skip_value) {
+            continue;
+        }
+        if OPTIONS_WITH_VALUES.contains(&arg.as_str()) {
+            skip_value = true;
+        } else if !arg.starts_with('-') {
+            filters.push(arg.as_str());
+        }
+    }
+    filters
+}
