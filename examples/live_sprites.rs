@@ -52,9 +52,12 @@ fn main() -> AppExit {
                 watch_for_changes_override: Some(true),
                 ..default()
             }),
-        RhaiPlugin::default().with_engine(register_sprite_functions),
+        RhaiPlugin::default(),
     ))
     .insert_resource(ClearColor(Color::srgb(0.08, 0.08, 0.1)))
+    // Scripts colour their sprite through reflection:
+    // `entity().Sprite.color = rgb(r, g, b)`.
+    .register_type::<Sprite>()
     .add_systems(Startup, spawn_scene)
     .add_systems(Update, (send_pulse, show_last_reload));
     if let Some(output) = check {
@@ -62,19 +65,6 @@ fn main() -> AppExit {
             .add_systems(Last, run_check);
     }
     app.run()
-}
-
-/// Gives scripts `set_color(r, g, b)` for their entity's sprite, through
-/// `with_script_entity`: the way to expose a component of your own on the
-/// running entity.
-fn register_sprite_functions(engine: &mut bevy_rhai_hot::rhai::Engine) {
-    engine.register_fn("set_color", |r: f64, g: f64, b: f64| {
-        with_script_entity(|mut entity| {
-            if let Some(mut sprite) = entity.get_mut::<Sprite>() {
-                sprite.color = Color::srgb(r as f32, g as f32, b as f32);
-            }
-        })
-    });
 }
 
 #[derive(Component)]

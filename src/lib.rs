@@ -93,7 +93,7 @@ mod plugin;
 mod runtime;
 mod script;
 
-pub use api::ScriptApi;
+pub use api::{ScriptAccess, ScriptApi};
 pub use asset::{FastScriptReload, RhaiScript};
 pub use engine::{
     EngineSetup, RhaiEngine, ScriptLimits, script_entity, with_script_commands, with_script_entity,
@@ -110,8 +110,8 @@ pub use script::{CompiledScript, ParsedScript, ScriptError, ScriptLocation, hand
 pub mod prelude {
     pub use crate::{
         FastScriptReload, ReloadKind, RhaiAppExt, RhaiEngine, RhaiPlugin, RhaiScript, RhaiSystems,
-        Script, ScriptApi, ScriptError, ScriptEvent, ScriptLimits, ScriptReloaded, ScriptState,
-        script_entity, with_script_commands, with_script_entity, with_script_world,
+        Script, ScriptAccess, ScriptApi, ScriptError, ScriptEvent, ScriptLimits, ScriptReloaded,
+        ScriptState, script_entity, with_script_commands, with_script_entity, with_script_world,
     };
 }
 

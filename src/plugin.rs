@@ -8,7 +8,7 @@ use bevy::ecs::schedule::ScheduleLabel;
 use bevy::prelude::*;
 use rhai::Engine;
 
-use crate::api::{ScriptApi, ScriptMessageRoutes};
+use crate::api::{ScriptAccess, ScriptApi, ScriptMessageRoutes, ScriptQueries};
 use crate::asset::{RhaiScript, RhaiScriptLoader, ScriptExtensions};
 use crate::engine::{EngineSetup, EngineSetups, ScriptLimits, build_engine};
 use crate::events::{ScriptEvent, route_script_events};
@@ -60,6 +60,7 @@ pub struct RhaiPlugin {
     api: Vec<ScriptApi>,
     schedule: Interned<dyn ScheduleLabel>,
     extensions: &'static [&'static str],
+    access: ScriptAccess,
 }
 
 impl fmt::Debug for RhaiPlugin {
@@ -70,6 +71,7 @@ impl fmt::Debug for RhaiPlugin {
             .field("api", &self.api)
             .field("schedule", &self.schedule)
             .field("extensions", &self.extensions)
+            .field("access", &self.access)
             .finish()
     }
 }
@@ -82,6 +84,7 @@ impl Default for RhaiPlugin {
             api: ScriptApi::ALL.to_vec(),
             schedule: Update.intern(),
             extensions: &["rhai"],
+            access: ScriptAccess::default(),
         }
     }
 }
@@ -129,6 +132,14 @@ impl RhaiPlugin {
         self
     }
 
+    /// Limits which reflected components and resources scripts may reach
+    /// (every registered one by default).
+    #[must_use]
+    pub fn with_access(mut self, access: ScriptAccess) -> Self {
+        self.access = access;
+        self
+    }
+
     /// The chosen API groups as engine set-ups, each group once.
     fn api_setups(&self) -> impl Iterator<Item = EngineSetup> {
         let mut groups = Vec::new();
@@ -168,6 +179,10 @@ impl Plugin for RhaiPlugin {
             .insert_resource(ScriptExtensions(self.extensions))
             .register_type::<Script>()
             .register_type::<ScriptState>()
+            // Scripts reach transforms by name, whatever plugins the app has.
+            .register_type::<Transform>()
+            .insert_resource(self.access.clone())
+            .init_resource::<ScriptQueries>()
             .add_message::<ScriptError>()
             .add_message::<ScriptReloaded>()
             .add_message::<ScriptEvent>()

@@ -38,6 +38,11 @@ pub struct BenchApp {
 
 impl BenchApp {
     pub fn new() -> Self {
+        Self::with(RhaiPlugin::default(), |_| {})
+    }
+
+    /// An app with `plugin`, configured by `configure` before it finishes.
+    pub fn with(plugin: RhaiPlugin, configure: impl FnOnce(&mut App)) -> Self {
         let dir = tempfile::tempdir().expect("temporary folder");
         let mut app = App::new();
         app.add_plugins((
@@ -46,9 +51,10 @@ impl BenchApp {
                 file_path: dir.path().to_string_lossy().into_owned(),
                 ..default()
             },
-            RhaiPlugin::default(),
+            plugin,
         ))
         .insert_resource(TimeUpdateStrategy::ManualDuration(FRAME));
+        configure(&mut app);
         app.finish();
         app.cleanup();
         Self { app, dir }

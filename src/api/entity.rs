@@ -44,7 +44,7 @@ fn spawn_script(path: &str, transform: Transform) -> ScriptResult<Entity> {
 /// Checks a script path a script passed in: a relative asset path inside
 /// the asset source, to a file with a script extension. Anything else is a
 /// runtime error at the script's call, never a panic or a silent wait.
-fn script_path(path: &str, extensions: &[&str]) -> ScriptResult<AssetPath<'static>> {
+pub(super) fn script_path(path: &str, extensions: &[&str]) -> ScriptResult<AssetPath<'static>> {
     let refuse = |why: &str| -> ScriptResult<AssetPath<'static>> {
         Err(format!("spawn_script({path:?}): {why}").into())
     };

@@ -1,7 +1,7 @@
 //! `Vec3` and `Quat` for scripts.
 
 use bevy::prelude::*;
-use rhai::{Dynamic, Engine, FLOAT};
+use rhai::{Dynamic, Engine, FLOAT, Map};
 
 use super::ScriptResult;
 
@@ -51,6 +51,44 @@ pub(super) fn register(engine: &mut Engine) {
         .register_fn("normalize", |v: &mut Vec3| v.normalize_or_zero())
         .register_fn("to_string", |v: &mut Vec3| v.to_string())
         .register_fn("to_debug", |v: &mut Vec3| format!("{v:?}"));
+    // Colours as Bevy's `Color` reflects (`Color::Srgba`), so that
+    // `me.Sprite.color = rgb(1.0, 0.2, 0.2)` writes one.
+    engine
+        .register_fn(
+            "rgb",
+            |r: Dynamic, g: Dynamic, b: Dynamic| -> ScriptResult<Map> {
+                srgba(&r, &g, &b, &Dynamic::from(1.0 as FLOAT))
+            },
+        )
+        .register_fn("rgba", |r: Dynamic, g: Dynamic, b: Dynamic, a: Dynamic| {
+            srgba(&r, &g, &b, &a)
+        });
+    engine
+        .register_type_with_name::<Vec2>("Vec2")
+        .register_fn("vec2", |x: Dynamic, y: Dynamic| -> ScriptResult<Vec2> {
+            Ok(Vec2::new(number(&x)?, number(&y)?))
+        })
+        .register_get_set(
+            "x",
+            |v: &mut Vec2| v.x as FLOAT,
+            |v: &mut Vec2, x: FLOAT| v.x = x as f32,
+        )
+        .register_get_set(
+            "y",
+            |v: &mut Vec2| v.y as FLOAT,
+            |v: &mut Vec2, y: FLOAT| v.y = y as f32,
+        )
+        .register_fn("+", |a: Vec2, b: Vec2| a + b)
+        .register_fn("-", |a: Vec2, b: Vec2| a - b)
+        .register_fn("-", |a: Vec2| -a)
+        .register_fn("*", |a: Vec2, k: FLOAT| a * k as f32)
+        .register_fn("*", |k: FLOAT, a: Vec2| a * k as f32)
+        .register_fn("/", |a: Vec2, k: FLOAT| a / k as f32)
+        .register_fn("==", |a: Vec2, b: Vec2| a == b)
+        .register_fn("length", |v: &mut Vec2| v.length() as FLOAT)
+        .register_fn("normalize", |v: &mut Vec2| v.normalize_or_zero())
+        .register_fn("to_string", |v: &mut Vec2| v.to_string())
+        .register_fn("to_debug", |v: &mut Vec2| format!("{v:?}"));
     engine
         .register_type_with_name::<Quat>("Quat")
         .register_fn("quat_from_rotation_z", |angle: FLOAT| {
@@ -60,4 +98,16 @@ pub(super) fn register(engine: &mut Engine) {
         .register_fn("*", |q: Quat, v: Vec3| q * v)
         .register_fn("to_string", |q: &mut Quat| q.to_string())
         .register_fn("to_debug", |q: &mut Quat| format!("{q:?}"));
+}
+
+/// `#{ Srgba: #{ red, green, blue, alpha } }`: Bevy's `Color::Srgba` in the
+/// form the reflection API writes.
+fn srgba(r: &Dynamic, g: &Dynamic, b: &Dynamic, a: &Dynamic) -> ScriptResult<Map> {
+    let mut channels = Map::new();
+    for (name, value) in [("red", r), ("green", g), ("blue", b), ("alpha", a)] {
+        channels.insert(name.into(), (number(value)? as FLOAT).into());
+    }
+    let mut color = Map::new();
+    color.insert("Srgba".into(), channels.into());
+    Ok(color)
 }

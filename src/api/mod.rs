@@ -27,6 +27,7 @@
 //! go through [`with_script_commands`](crate::with_script_commands); only
 //! what needs other entities or resources asks for the whole world.
 
+mod ecs;
 mod entity;
 mod math;
 mod messages;
@@ -35,6 +36,8 @@ mod transform;
 
 use rhai::{Engine, EvalAltResult};
 
+pub(crate) use ecs::ScriptQueries;
+pub use ecs::{ComponentRef, ResourceRef, ScriptAccess};
 pub(crate) use messages::ScriptMessageRoutes;
 
 type ScriptResult<T> = Result<T, Box<EvalAltResult>>;
@@ -55,16 +58,20 @@ pub enum ScriptApi {
     Time,
     /// `send(name, payload)`.
     Messages,
+    /// Any reflected component or resource by name, queries, inserting,
+    /// removing and spawning with components (see the `ecs` table above).
+    Ecs,
 }
 
 impl ScriptApi {
     /// Every group, in the order the plugin registers them.
-    pub const ALL: [ScriptApi; 5] = [
+    pub const ALL: [ScriptApi; 6] = [
         Self::Entity,
         Self::Math,
         Self::Transform,
         Self::Time,
         Self::Messages,
+        Self::Ecs,
     ];
 
     /// Registers this group's types and functions on `engine`.
@@ -78,6 +85,10 @@ impl ScriptApi {
             Self::Math => math::register(engine),
             Self::Time => time::register(engine),
             Self::Messages => messages::register(engine),
+            Self::Ecs => {
+                math::register(engine);
+                ecs::register(engine);
+            }
         }
     }
 }

@@ -210,7 +210,10 @@ impl Harness {
             // Asset loads finish on other threads: give them a moment.
             std::thread::sleep(Duration::from_millis(1));
         }
-        panic!("gave up after {MAX_UPDATES} updates waiting for: {what}");
+        let errors = &self.app.world().resource::<Recorded<ScriptError>>().0;
+        panic!(
+            "gave up after {MAX_UPDATES} updates waiting for: {what}; script errors: {errors:?}"
+        );
     }
 
     /// Updates until `entity`'s scripts have all started.

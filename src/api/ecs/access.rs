@@ -1,0 +1,184 @@
+//! Which reflected types scripts may reach, and finding them by name.
+
+use std::any::TypeId;
+use std::collections::HashSet;
+
+use bevy::ecs::component::ComponentId;
+use bevy::ecs::reflect::ReflectComponent;
+use bevy::prelude::*;
+use bevy::reflect::{TypeRegistration, TypeRegistry};
+
+use crate::runtime::{Script, ScriptState};
+
+/// Which components and resources scripts may see and change.
+///
+/// By default every type registered for reflection with
+/// `#[reflect(Component)]` or `#[reflect(Resource)]` is reachable. A denied
+/// type is unreachable by every path (field access, `has`, queries,
+/// `insert`, `remove`, spawning, resources), and scripts are told it does
+/// not exist; a read-only type can be read but not written, inserted or
+/// removed.
+///
+/// ```
+/// # use bevy::prelude::*;
+/// # use bevy_rhai_hot::prelude::*;
+/// #[derive(Component, Reflect)]
+/// #[reflect(Component)]
+/// struct AdminToken;
+///
+/// #[derive(Component, Reflect)]
+/// #[reflect(Component)]
+/// struct Player;
+///
+/// let plugin = RhaiPlugin::default()
+///     .with_access(ScriptAccess::default().deny::<AdminToken>().read_only::<Player>());
+/// ```
+#[derive(Resource, Clone, Debug, Default)]
+pub struct ScriptAccess {
+    /// When set, only these types are reachable.
+    only: Option<HashSet<TypeId>>,
+    denied: HashSet<TypeId>,
+    read_only: HashSet<TypeId>,
+}
+
+impl ScriptAccess {
+    /// Makes `T` reachable, and from the first call on, only the types
+    /// allowed this way (an allow list).
+    #[must_use]
+    pub fn allow<T: 'static>(mut self) -> Self {
+        self.only.get_or_insert_default().insert(TypeId::of::<T>());
+        self
+    }
+
+    /// Makes `T` unreachable for scripts.
+    #[must_use]
+    pub fn deny<T: 'static>(mut self) -> Self {
+        self.denied.insert(TypeId::of::<T>());
+        self
+    }
+
+    /// Lets scripts read `T` but not change, insert or remove it.
+    #[must_use]
+    pub fn read_only<T: 'static>(mut self) -> Self {
+        self.read_only.insert(TypeId::of::<T>());
+        self
+    }
+
+    /// Whether scripts may reach `type_id` at all. The plugin's own
+    /// bookkeeping (`Script`, `ScriptState`) is never reachable.
+    pub fn permits(&self, type_id: TypeId) -> bool {
+        type_id != TypeId::of::<Script>()
+            && type_id != TypeId::of::<ScriptState>()
+            && !self.denied.contains(&type_id)
+            && self
+                .only
+                .as_ref()
+                .is_none_or(|only| only.contains(&type_id))
+    }
+
+    /// Whether scripts may change `type_id`.
+    pub fn permits_writes(&self, type_id: TypeId) -> bool {
+        self.permits(type_id) && !self.read_only.contains(&type_id)
+    }
+}
+
+/// What a name stands for: a reflected component or resource type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct Target {
+    pub(crate) type_id: TypeId,
+    pub(crate) name: &'static str,
+}
+
+/// Whether a name is looked up among components or resources.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Component,
+    Resource,
+}
+
+impl Kind {
+    fn word(self) -> &'static str {
+        match self {
+            Kind::Component => "component",
+            Kind::Resource => "resource",
+        }
+    }
+
+    fn matches(self, registration: &TypeRegistration) -> bool {
+        match self {
+            Kind::Component => {
+                registration.data::<ReflectComponent>().is_some()
+                    && registration.data::<ReflectResource>().is_none()
+            }
+            Kind::Resource => registration.data::<ReflectResource>().is_some(),
+        }
+    }
+}
+
+/// Finds the type `name` stands for: a short type name (`Health`) or, where
+/// that is ambiguous, a full type path.
+pub(crate) fn resolve(
+    registry: &TypeRegistry,
+    access: &ScriptAccess,
+    kind: Kind,
+    name: &str,
+) -> Result<Target, String> {
+    let registration = registry
+        .get_with_short_type_path(name)
+        .or_else(|| registry.get_with_type_path(name))
+        .filter(|registration| {
+            kind.matches(registration) && access.permits(registration.type_id())
+        });
+    if let Some(registration) = registration {
+        return Ok(Target {
+            type_id: registration.type_id(),
+            name: registration.type_info().type_path_table().short_path(),
+        });
+    }
+    if registry.is_ambiguous(name) {
+        return Err(format!(
+            "several types are named {name}: give the full type path (for example \"my_game::{name}\")"
+        ));
+    }
+    let mut close: Vec<(usize, &str)> = registry
+        .iter()
+        .filter(|registration| kind.matches(registration) && access.permits(registration.type_id()))
+        .map(|registration| registration.type_info().type_path_table().short_path())
+        .map(|known| {
+            (
+                strsim::levenshtein(&name.to_lowercase(), &known.to_lowercase()),
+                known,
+            )
+        })
+        .filter(|(distance, known)| *distance <= (known.len() / 3).max(2))
+        .collect();
+    close.sort();
+    let hint = match close.as_slice() {
+        [] => format!(
+            "register it with app.register_type::<{name}>() and #[reflect({})]",
+            if kind == Kind::Component {
+                "Component"
+            } else {
+                "Resource"
+            }
+        ),
+        names => format!(
+            "did you mean {}?",
+            names
+                .iter()
+                .take(3)
+                .map(|(_, name)| *name)
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    Err(format!(
+        "no {} named '{name}' is available to scripts; {hint}",
+        kind.word()
+    ))
+}
+
+/// The ECS id of a component type, once the world knows it.
+pub(crate) fn component_id(world: &World, target: Target) -> Option<ComponentId> {
+    world.components().get_id(target.type_id)
+}
