@@ -22,7 +22,7 @@ struct Health {
 #[reflect(Component, Default)]
 struct Enemy;
 
-const REFLECTED: &str = "fn on_update() { entity().Health.hp -= 1.0; }\n";
+const REFLECTED: &str = "fn on_update() { let me = entity(); me.Health.hp -= 1.0; }\n";
 const NATIVE: &str = "fn on_update() { set_hp(hp() - 1.0); }\n";
 
 fn native_field(engine: &mut bevy_rhai_hot::rhai::Engine) {
@@ -50,7 +50,7 @@ fn app(source: &str, count: usize) -> (BenchApp, Entity) {
     let entities: Vec<Entity> = (0..count)
         .map(|_| {
             world
-                .spawn((Script::new(script.clone()), Health { hp: 1e9 }))
+                .spawn((Script::new(script.clone()), Health { hp: 1e6 }))
                 .id()
         })
         .collect();
@@ -127,5 +127,51 @@ fn query(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, field_access, query);
+#[derive(Reflect, Default)]
+struct Inner {
+    speed: f32,
+    name: String,
+}
+
+#[derive(Component, Reflect, Default)]
+#[reflect(Component, Default)]
+struct Sample {
+    hp: f32,
+    position: Vec3,
+    inner: Inner,
+    tags: Vec<u32>,
+}
+
+/// Reading a reflected value into Rhai: the crate's walk of the reflected
+/// value against Bevy's reflect serializer into `rhai::serde::to_dynamic`.
+fn conversion(c: &mut Criterion) {
+    use bevy::reflect::serde::TypedReflectSerializer;
+    let mut registry = bevy::reflect::TypeRegistry::default();
+    registry.register::<Sample>();
+    let sample = Sample {
+        hp: 3.0,
+        position: Vec3::ONE,
+        inner: Inner {
+            speed: 2.0,
+            name: "orc".into(),
+        },
+        tags: vec![1, 2, 3],
+    };
+    let mut group = c.benchmark_group("reflected struct to a Rhai value");
+    group.bench_function("reflect serializer + rhai::serde", |b| {
+        b.iter(|| {
+            bevy_rhai_hot::rhai::serde::to_dynamic(TypedReflectSerializer::new(
+                sample.as_partial_reflect(),
+                &registry,
+            ))
+            .unwrap()
+        })
+    });
+    group.bench_function("bevy_rhai_hot walk", |b| {
+        b.iter(|| bevy_rhai_hot::api::reflect_to_dynamic(sample.as_partial_reflect()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, field_access, query, conversion);
 criterion_main!(benches);

@@ -8,7 +8,10 @@ use bevy::ecs::schedule::ScheduleLabel;
 use bevy::prelude::*;
 use rhai::Engine;
 
-use crate::api::{ScriptAccess, ScriptApi, ScriptMessageRoutes, ScriptQueries};
+use crate::api::{
+    PropertyNames, ReflectedTypes, ScriptAccess, ScriptApi, ScriptMessageRoutes, ScriptQueries,
+    register_properties,
+};
 use crate::asset::{RhaiScript, RhaiScriptLoader, ScriptExtensions};
 use crate::engine::{EngineSetup, EngineSetups, ScriptLimits, build_engine};
 use crate::events::{ScriptEvent, route_script_events};
@@ -181,7 +184,6 @@ impl Plugin for RhaiPlugin {
             .register_type::<ScriptState>()
             // Scripts reach transforms by name, whatever plugins the app has.
             .register_type::<Transform>()
-            .insert_resource(self.access.clone())
             .init_resource::<ScriptQueries>()
             .add_message::<ScriptError>()
             .add_message::<ScriptReloaded>()
@@ -209,6 +211,8 @@ impl Plugin for RhaiPlugin {
                     run_on_update.in_set(RhaiSystems::Update),
                 ),
             );
+        let registry = app.world().resource::<AppTypeRegistry>().clone();
+        app.insert_resource(ReflectedTypes::new(registry, self.access.clone()));
         let mut setups = app.world_mut().get_resource_or_init::<EngineSetups>();
         // The API groups come first, then the plugin's own set-ups, then
         // those of other plugins.
@@ -221,10 +225,17 @@ impl Plugin for RhaiPlugin {
     }
 
     fn finish(&self, app: &mut App) {
-        let setups = app
+        let mut setups = app
             .world_mut()
             .remove_resource::<EngineSetups>()
             .unwrap_or_default();
+        if self.api.contains(&ScriptApi::Ecs) {
+            // The types the app registered by now get fast property access.
+            let names = PropertyNames::of(app.world().resource::<ReflectedTypes>());
+            setups.0.push(Arc::new(move |engine: &mut Engine| {
+                register_properties(engine, &names)
+            }));
+        }
         let engine = build_engine(&self.limits, &setups.0);
         let live = app.world().resource::<LiveScripts>().by_path();
         app.register_asset_loader(RhaiScriptLoader {

@@ -27,7 +27,7 @@
 //! go through [`with_script_commands`](crate::with_script_commands); only
 //! what needs other entities or resources asks for the whole world.
 
-mod ecs;
+pub mod ecs;
 mod entity;
 mod math;
 mod messages;
@@ -36,8 +36,8 @@ mod transform;
 
 use rhai::{Engine, EvalAltResult};
 
-pub(crate) use ecs::ScriptQueries;
-pub use ecs::{ComponentRef, ResourceRef, ScriptAccess};
+pub use ecs::{ComponentRef, ResourceRef, ScriptAccess, reflect_to_dynamic};
+pub(crate) use ecs::{PropertyNames, ReflectedTypes, ScriptQueries, register_properties};
 pub(crate) use messages::ScriptMessageRoutes;
 
 type ScriptResult<T> = Result<T, Box<EvalAltResult>>;

@@ -1,9 +1,9 @@
 //! Which reflected types scripts may reach, and finding them by name.
 
 use std::any::TypeId;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, PoisonError, RwLock};
 
-use bevy::ecs::component::ComponentId;
 use bevy::ecs::reflect::ReflectComponent;
 use bevy::prelude::*;
 use bevy::reflect::{TypeRegistration, TypeRegistry};
@@ -33,7 +33,7 @@ use crate::runtime::{Script, ScriptState};
 /// let plugin = RhaiPlugin::default()
 ///     .with_access(ScriptAccess::default().deny::<AdminToken>().read_only::<Player>());
 /// ```
-#[derive(Resource, Clone, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct ScriptAccess {
     /// When set, only these types are reachable.
     only: Option<HashSet<TypeId>>,
@@ -79,6 +79,88 @@ impl ScriptAccess {
     /// Whether scripts may change `type_id`.
     pub fn permits_writes(&self, type_id: TypeId) -> bool {
         self.permits(type_id) && !self.read_only.contains(&type_id)
+    }
+}
+
+/// A name scripts used, resolved once: the type, how to reach it, and
+/// whether scripts may change it.
+pub(crate) struct Resolved {
+    pub(crate) target: Target,
+    pub(crate) reflect: ReflectComponent,
+    pub(crate) writable: bool,
+    /// For building values a write adds (list items, enum variants).
+    pub(crate) registry: AppTypeRegistry,
+}
+
+/// The names scripts have used, resolved against the app's type registry
+/// under its [`ScriptAccess`].
+#[derive(Resource)]
+pub(crate) struct ReflectedTypes {
+    registry: AppTypeRegistry,
+    access: ScriptAccess,
+    components: RwLock<HashMap<Box<str>, Arc<Resolved>>>,
+    resources: RwLock<HashMap<Box<str>, Arc<Resolved>>>,
+}
+
+impl ReflectedTypes {
+    pub(crate) fn new(registry: AppTypeRegistry, access: ScriptAccess) -> Self {
+        Self {
+            registry,
+            access,
+            components: RwLock::default(),
+            resources: RwLock::default(),
+        }
+    }
+
+    pub(crate) fn registry(&self) -> &AppTypeRegistry {
+        &self.registry
+    }
+
+    /// Calls `f` for each registered component (`false`) and resource
+    /// (`true`) type scripts may reach.
+    pub(crate) fn for_each_reachable(&self, mut f: impl FnMut(&TypeRegistration, bool)) {
+        let registry = self.registry.read();
+        for registration in registry.iter() {
+            if !self.access.permits(registration.type_id()) {
+                continue;
+            }
+            if Kind::Resource.matches(registration) {
+                f(registration, true);
+            } else if Kind::Component.matches(registration) {
+                f(registration, false);
+            }
+        }
+    }
+
+    /// What `name` stands for among components or resources; resolved
+    /// names are kept, so each is looked up in the registry once.
+    pub(crate) fn lookup(&self, kind: Kind, name: &str) -> Result<Arc<Resolved>, String> {
+        let known = match kind {
+            Kind::Component => &self.components,
+            Kind::Resource => &self.resources,
+        };
+        if let Some(resolved) = known
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(name)
+        {
+            return Ok(resolved.clone());
+        }
+        let registry = self.registry.read();
+        let target = resolve(&registry, &self.access, kind, name)?;
+        let reflect = registry
+            .get_type_data::<ReflectComponent>(target.type_id)
+            .cloned()
+            .ok_or_else(|| format!("{} does not reflect as a component", target.name))?;
+        let resolved = Arc::new(Resolved {
+            target,
+            reflect,
+            writable: self.access.permits_writes(target.type_id),
+            registry: self.registry.clone(),
+        });
+        let mut known = known.write().unwrap_or_else(PoisonError::into_inner);
+        known.insert(name.into(), resolved.clone());
+        Ok(resolved)
     }
 }
 
@@ -176,9 +258,4 @@ pub(crate) fn resolve(
         "no {} named '{name}' is available to scripts; {hint}",
         kind.word()
     ))
-}
-
-/// The ECS id of a component type, once the world knows it.
-pub(crate) fn component_id(world: &World, target: Target) -> Option<ComponentId> {
-    world.components().get_id(target.type_id)
 }

@@ -7,6 +7,8 @@
 //! Bevy's change detection sees them.
 
 use std::any::TypeId;
+use std::cell::OnceCell;
+use std::sync::RwLockReadGuard;
 
 use bevy::prelude::*;
 use bevy::reflect::enums::{DynamicEnum, DynamicVariant, VariantInfo};
@@ -14,6 +16,27 @@ use bevy::reflect::structs::DynamicStruct;
 use bevy::reflect::tuple::DynamicTuple;
 use bevy::reflect::{PartialReflect, ReflectMut, ReflectRef, TypeInfo, TypeRegistry};
 use rhai::{Array, Dynamic, FLOAT, INT, Map};
+
+/// The app's type registry, locked for reading only when a write has to
+/// build a new value (a list item, another enum variant): plain field
+/// writes never touch it.
+pub(super) struct Registry<'a> {
+    handle: &'a AppTypeRegistry,
+    guard: OnceCell<RwLockReadGuard<'a, TypeRegistry>>,
+}
+
+impl<'a> Registry<'a> {
+    pub(super) fn new(handle: &'a AppTypeRegistry) -> Self {
+        Self {
+            handle,
+            guard: OnceCell::new(),
+        }
+    }
+
+    fn get(&self) -> &TypeRegistry {
+        self.guard.get_or_init(|| self.handle.read())
+    }
+}
 
 /// Reads a reflected value as a Rhai value.
 pub(super) fn to_dynamic(value: &dyn PartialReflect) -> Dynamic {
@@ -247,7 +270,7 @@ fn write_leaf(target: &mut dyn PartialReflect, value: &Dynamic) -> Option<WriteR
 pub(super) fn apply(
     target: &mut dyn PartialReflect,
     value: &Dynamic,
-    registry: &TypeRegistry,
+    registry: &Registry,
 ) -> WriteResult {
     if let Some(result) = write_leaf(target, value) {
         return result;
@@ -447,7 +470,7 @@ pub(super) fn apply(
 fn build_variant(
     variant: &VariantInfo,
     fields: Option<&Dynamic>,
-    registry: &TypeRegistry,
+    registry: &Registry,
 ) -> Result<DynamicEnum, String> {
     match variant {
         VariantInfo::Unit(info) => Ok(DynamicEnum::new(info.name(), DynamicVariant::Unit)),
@@ -497,15 +520,18 @@ fn build_variant(
 /// A new value of the type `info` describes, from `value`: its `Default`
 /// with `value` written over it when the type has one, else built from
 /// `value` alone (which must then give every field).
-pub(super) fn build(
+fn build(
     info: &TypeInfo,
     value: &Dynamic,
-    registry: &TypeRegistry,
+    registry: &Registry,
 ) -> Result<Box<dyn PartialReflect>, String> {
     if let Some(leaf) = build_leaf(info.type_id(), value) {
         return leaf;
     }
-    if let Some(default) = registry.get_type_data::<ReflectDefault>(info.type_id()) {
+    if let Some(default) = registry
+        .get()
+        .get_type_data::<ReflectDefault>(info.type_id())
+    {
         let mut new = default.default();
         apply(new.as_partial_reflect_mut(), value, registry)?;
         return Ok(new.into_partial_reflect());
@@ -568,8 +594,18 @@ pub(super) fn build(
     }
 }
 
-fn registry_info(type_id: TypeId, registry: &TypeRegistry) -> Result<&'static TypeInfo, String> {
+/// A new value of the registered type `type_id` (see [`build`]).
+pub(super) fn build_type(
+    type_id: TypeId,
+    value: &Dynamic,
+    registry: &Registry,
+) -> Result<Box<dyn PartialReflect>, String> {
+    build(registry_info(type_id, registry)?, value, registry)
+}
+
+fn registry_info(type_id: TypeId, registry: &Registry) -> Result<&'static TypeInfo, String> {
     registry
+        .get()
         .get(type_id)
         .map(|registration| registration.type_info())
         .ok_or_else(|| "the type is not registered for reflection".to_owned())

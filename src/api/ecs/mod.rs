@@ -29,13 +29,14 @@ mod access;
 mod convert;
 mod query;
 
+use std::fmt;
 use std::sync::Arc;
 
-use bevy::ecs::reflect::ReflectComponent;
 use bevy::prelude::*;
-use bevy::reflect::{PartialReflect, ReflectRef, TypeRegistry};
+use bevy::reflect::{PartialReflect, ReflectMut, ReflectRef};
 use rhai::{Array, Dynamic, Engine, Map};
 
+pub(crate) use access::ReflectedTypes;
 pub use access::ScriptAccess;
 pub(crate) use query::ScriptQueries;
 
@@ -44,20 +45,46 @@ use super::entity::script_path;
 use crate::asset::{RhaiScript, ScriptExtensions};
 use crate::engine::with_script_world;
 use crate::runtime::Script;
-use access::{Kind, Target, component_id, resolve};
+use access::{Kind, Resolved};
+use convert::Registry;
+
+/// Converts a reflected value to the Rhai value scripts see for it (see the
+/// [module documentation](self)): for native functions that hand Bevy
+/// values to scripts.
+pub fn reflect_to_dynamic(value: &dyn PartialReflect) -> Dynamic {
+    convert::to_dynamic(value)
+}
 
 /// A live handle to one component of one entity: reading or writing a
 /// field goes to the ECS at once.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct ComponentRef {
     entity: Entity,
-    target: Target,
+    resolved: Arc<Resolved>,
 }
 
 /// A live handle to a resource.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone)]
 pub struct ResourceRef {
-    target: Target,
+    resolved: Arc<Resolved>,
+}
+
+impl PartialEq for ComponentRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.entity == other.entity && self.resolved.target == other.resolved.target
+    }
+}
+
+impl fmt::Debug for ComponentRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} of {}", self.resolved.target.name, self.entity)
+    }
+}
+
+impl fmt::Debug for ResourceRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "resource {}", self.resolved.target.name)
+    }
 }
 
 pub(super) fn register(engine: &mut Engine) {
@@ -69,34 +96,34 @@ pub(super) fn register(engine: &mut Engine) {
             set_component(*entity, name, value)
         })
         .register_indexer_get(|handle: &mut ComponentRef, field: &str| {
-            with_script_world(|world, _| read_component(world, *handle, Some(field)))?
+            with_script_world(|world, _| read_component(world, handle, Some(field)))?
         })
         .register_indexer_set(|handle: &mut ComponentRef, field: &str, value: Dynamic| {
-            with_script_world(|world, _| write_component(world, *handle, Some(field), &value))?
+            with_script_world(|world, _| write_component(world, handle, Some(field), &value))?
         })
         .register_fn("value", |handle: &mut ComponentRef| {
-            with_script_world(|world, _| read_component(world, *handle, None))?
+            with_script_world(|world, _| read_component(world, handle, None))?
         })
         .register_fn("to_string", |handle: &mut ComponentRef| {
-            describe_component(*handle)
+            describe_component(handle)
         })
         .register_fn("to_debug", |handle: &mut ComponentRef| {
-            describe_component(*handle)
+            describe_component(handle)
         })
         .register_indexer_get(|handle: &mut ResourceRef, field: &str| {
-            with_script_world(|world, _| read_resource(world, *handle, Some(field)))?
+            with_script_world(|world, _| read_resource(world, handle, Some(field)))?
         })
         .register_indexer_set(|handle: &mut ResourceRef, field: &str, value: Dynamic| {
-            with_script_world(|world, _| write_resource(world, *handle, Some(field), &value))?
+            with_script_world(|world, _| write_resource(world, handle, Some(field), &value))?
         })
         .register_fn("value", |handle: &mut ResourceRef| {
-            with_script_world(|world, _| read_resource(world, *handle, None))?
+            with_script_world(|world, _| read_resource(world, handle, None))?
         })
         .register_fn("to_string", |handle: &mut ResourceRef| {
-            describe_resource(*handle)
+            describe_resource(handle)
         })
         .register_fn("to_debug", |handle: &mut ResourceRef| {
-            describe_resource(*handle)
+            describe_resource(handle)
         })
         .register_fn("has", |entity: &mut Entity, name: &str| has(*entity, name))
         .register_fn("exists", |entity: &mut Entity| {
@@ -115,9 +142,9 @@ pub(super) fn register(engine: &mut Engine) {
         })
         .register_fn("resource", |name: &str| {
             with_script_world(|world, _| -> ScriptResult<ResourceRef> {
-                let target = lookup(world, Kind::Resource, name)?;
-                resource_entity(world, target)?;
-                Ok(ResourceRef { target })
+                let resolved = lookup(world, Kind::Resource, name)?;
+                resource_entity(world, &resolved)?;
+                Ok(ResourceRef { resolved })
             })?
         })
         .register_fn("query", |with: Dynamic| query::query(&with, &Dynamic::UNIT))
@@ -136,44 +163,101 @@ pub(super) fn register(engine: &mut Engine) {
         .register_fn("spawn_entity", |components: Map| spawn(None, &components));
 }
 
-fn registry(world: &World) -> AppTypeRegistry {
-    world.resource::<AppTypeRegistry>().clone()
+/// The names that get their own property functions: `me.Health` and
+/// `handle.hp` then skip Rhai's slow fallback from a missing property to
+/// the indexer (which builds an error before it falls back). Types
+/// registered after the engine is built still work through the indexer.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct PropertyNames {
+    components: Vec<String>,
+    fields: Vec<String>,
+}
+
+impl PropertyNames {
+    /// The component names and struct field names scripts may reach now.
+    pub(crate) fn of(types: &ReflectedTypes) -> Self {
+        let mut names = Self::default();
+        types.for_each_reachable(|registration, is_resource| {
+            let info = registration.type_info();
+            if !is_resource {
+                names
+                    .components
+                    .push(info.type_path_table().short_path().to_owned());
+            }
+            if let bevy::reflect::TypeInfo::Struct(info) = info {
+                names
+                    .fields
+                    .extend(info.field_names().iter().map(|name| (*name).to_owned()));
+            }
+        });
+        names.components.sort_unstable();
+        names.components.dedup();
+        names.fields.sort_unstable();
+        names.fields.dedup();
+        names
+    }
+}
+
+/// Registers a property function per name in `names` (see [`PropertyNames`]).
+pub(crate) fn register_properties(engine: &mut Engine, names: &PropertyNames) {
+    for name in &names.components {
+        let (get, set) = (name.clone(), name.clone());
+        engine
+            .register_get(name, move |entity: &mut Entity| {
+                component_ref(*entity, &get)
+            })
+            .register_set(name, move |entity: &mut Entity, value: Dynamic| {
+                set_component(*entity, &set, value)
+            });
+    }
+    for field in &names.fields {
+        let (get, set) = (field.clone(), field.clone());
+        engine
+            .register_get(field, move |handle: &mut ComponentRef| {
+                with_script_world(|world, _| read_component(world, handle, Some(&get)))?
+            })
+            .register_set(field, move |handle: &mut ComponentRef, value: Dynamic| {
+                with_script_world(|world, _| write_component(world, handle, Some(&set), &value))?
+            });
+        let (get, set) = (field.clone(), field.clone());
+        engine
+            .register_get(field, move |handle: &mut ResourceRef| {
+                with_script_world(|world, _| read_resource(world, handle, Some(&get)))?
+            })
+            .register_set(field, move |handle: &mut ResourceRef, value: Dynamic| {
+                with_script_world(|world, _| write_resource(world, handle, Some(&set), &value))?
+            });
+    }
 }
 
 /// Finds `name` among the types scripts may reach.
-fn lookup(world: &World, kind: Kind, name: &str) -> ScriptResult<Target> {
-    let registry = registry(world);
-    let registry = registry.read();
-    let access = world.get_resource::<ScriptAccess>();
-    let default = ScriptAccess::default();
-    resolve(&registry, access.unwrap_or(&default), kind, name).map_err(Into::into)
+fn lookup(world: &World, kind: Kind, name: &str) -> ScriptResult<Arc<Resolved>> {
+    world
+        .resource::<ReflectedTypes>()
+        .lookup(kind, name)
+        .map_err(Into::into)
 }
 
 fn gone(entity: Entity) -> Box<rhai::EvalAltResult> {
     format!("entity {entity} no longer exists (it was despawned)").into()
 }
 
-fn check_writable(world: &World, target: Target) -> ScriptResult<()> {
-    let allowed = match world.get_resource::<ScriptAccess>() {
-        Some(access) => access.permits_writes(target.type_id),
-        None => true,
-    };
-    if allowed {
+fn check_writable(resolved: &Resolved) -> ScriptResult<()> {
+    if resolved.writable {
         Ok(())
     } else {
-        Err(format!("{} is read-only for scripts", target.name).into())
+        Err(format!("{} is read-only for scripts", resolved.target.name).into())
     }
 }
 
 fn component_ref(entity: Entity, name: &str) -> ScriptResult<ComponentRef> {
     with_script_world(|world, _| {
-        let target = lookup(world, Kind::Component, name)?;
+        let resolved = lookup(world, Kind::Component, name)?;
         let entity_ref = world.get_entity(entity).map_err(|_| gone(entity))?;
-        let present = component_id(world, target).is_some_and(|id| entity_ref.contains_id(id));
-        if !present {
-            return Err(format!("entity {entity} has no {}", target.name).into());
+        if !resolved.reflect.contains(entity_ref) {
+            return Err(format!("entity {entity} has no {}", resolved.target.name).into());
         }
-        Ok(ComponentRef { entity, target })
+        Ok(ComponentRef { entity, resolved })
     })?
 }
 
@@ -183,7 +267,7 @@ fn component_ref(entity: Entity, name: &str) -> ScriptResult<ComponentRef> {
 fn set_component(entity: Entity, name: &str, value: Dynamic) -> ScriptResult<()> {
     if let Some(handle) = value.read_lock::<ComponentRef>()
         && handle.entity == entity
-        && handle.target.name == name
+        && handle.resolved.target.name == name
     {
         return Ok(());
     }
@@ -196,17 +280,17 @@ fn set_component(entity: Entity, name: &str, value: Dynamic) -> ScriptResult<()>
     }
     with_script_world(|world, _| {
         let value = resolve_handles(world, &value)?;
-        write_component(world, handle, None, &value)
+        write_on(world, handle.entity, &handle.resolved, None, &value)
     })?
 }
 
 /// A value with any handles in it replaced by the values they point at.
 fn resolve_handles(world: &World, value: &Dynamic) -> ScriptResult<Dynamic> {
     if let Some(handle) = value.read_lock::<ComponentRef>() {
-        return read_component(world, *handle, None);
+        return read_on(world, handle.entity, &handle.resolved, None);
     }
     if let Some(handle) = value.read_lock::<ResourceRef>() {
-        return read_resource(world, *handle, None);
+        return read_resource(world, &handle, None);
     }
     if let Some(map) = value.read_lock::<Map>() {
         let mut resolved = Map::new();
@@ -239,8 +323,8 @@ fn field_mut<'a>(
     name: &str,
 ) -> Option<&'a mut dyn PartialReflect> {
     match value.reflect_mut() {
-        bevy::reflect::ReflectMut::Struct(fields) => fields.field_mut(name),
-        bevy::reflect::ReflectMut::TupleStruct(fields) => fields.field_mut(name.parse().ok()?),
+        ReflectMut::Struct(fields) => fields.field_mut(name),
+        ReflectMut::TupleStruct(fields) => fields.field_mut(name.parse().ok()?),
         _ => None,
     }
 }
@@ -261,130 +345,126 @@ fn no_field(value: &dyn PartialReflect, owner: &str, name: &str) -> Box<rhai::Ev
     .into()
 }
 
-fn reflect_component(registry: &TypeRegistry, target: Target) -> ScriptResult<&ReflectComponent> {
-    registry
-        .get_type_data::<ReflectComponent>(target.type_id)
-        .ok_or_else(|| format!("{} does not reflect as a component", target.name).into())
-}
-
 fn read_on(
     world: &World,
     entity: Entity,
-    target: Target,
+    resolved: &Resolved,
     field_name: Option<&str>,
 ) -> ScriptResult<Dynamic> {
-    let registry = registry(world);
-    let registry = registry.read();
-    let reflect = reflect_component(&registry, target)?;
+    let name = resolved.target.name;
     let entity_ref = world.get_entity(entity).map_err(|_| gone(entity))?;
-    let value = reflect
+    let value = resolved
+        .reflect
         .reflect(entity_ref)
-        .ok_or_else(|| format!("entity {entity} has no {}", target.name))?;
+        .ok_or_else(|| format!("entity {entity} has no {name}"))?;
     let value = value.as_partial_reflect();
     match field_name {
         None => Ok(convert::to_dynamic(value)),
-        Some(name) => field(value, name)
+        Some(field_name) => field(value, field_name)
             .map(convert::to_dynamic)
-            .ok_or_else(|| no_field(value, target.name, name)),
+            .ok_or_else(|| no_field(value, name, field_name)),
     }
 }
 
 fn write_on(
     world: &mut World,
     entity: Entity,
-    target: Target,
+    resolved: &Resolved,
     field_name: Option<&str>,
     new: &Dynamic,
 ) -> ScriptResult<()> {
-    check_writable(world, target)?;
-    let registry = registry(world);
-    let registry = registry.read();
-    let reflect = reflect_component(&registry, target)?;
+    check_writable(resolved)?;
+    let name = resolved.target.name;
     let entity_mut = world.get_entity_mut(entity).map_err(|_| gone(entity))?;
-    let mut value = reflect
+    let mut value = resolved
+        .reflect
         .reflect_mut(entity_mut)
-        .ok_or_else(|| format!("entity {entity} has no {}", target.name))?;
+        .ok_or_else(|| format!("entity {entity} has no {name}"))?;
     let value = value.as_partial_reflect_mut();
     let (slot, what) = match field_name {
-        None => (value, target.name.to_owned()),
-        Some(name) => {
-            if field(value, name).is_none() {
-                return Err(no_field(value, target.name, name));
+        None => (value, name.to_owned()),
+        Some(field_name) => {
+            if field(value, field_name).is_none() {
+                return Err(no_field(value, name, field_name));
             }
-            (
-                field_mut(value, name).expect("checked"),
-                format!("{}.{name}", target.name),
-            )
+            let slot = field_mut(value, field_name).expect("checked");
+            (slot, format!("{name}.{field_name}"))
         }
     };
-    convert::apply(slot, new, &registry)
+    convert::apply(slot, new, &Registry::new(&resolved.registry))
         .map_err(|error| format!("cannot write {what} of entity {entity}: {error}").into())
 }
 
 fn read_component(
     world: &World,
-    handle: ComponentRef,
+    handle: &ComponentRef,
     field: Option<&str>,
 ) -> ScriptResult<Dynamic> {
-    read_on(world, handle.entity, handle.target, field)
+    read_on(world, handle.entity, &handle.resolved, field)
 }
 
 fn write_component(
     world: &mut World,
-    handle: ComponentRef,
+    handle: &ComponentRef,
     field: Option<&str>,
     value: &Dynamic,
 ) -> ScriptResult<()> {
-    write_on(world, handle.entity, handle.target, field, value)
+    write_on(world, handle.entity, &handle.resolved, field, value)
 }
 
 /// The entity a resource lives on (resources are entities in Bevy 0.19).
-fn resource_entity(world: &World, target: Target) -> ScriptResult<Entity> {
-    component_id(world, target)
+fn resource_entity(world: &World, resolved: &Resolved) -> ScriptResult<Entity> {
+    world
+        .components()
+        .get_id(resolved.target.type_id)
         .and_then(|id| world.resource_entities().get(id))
-        .ok_or_else(|| format!("the resource {} does not exist", target.name).into())
+        .ok_or_else(|| format!("the resource {} does not exist", resolved.target.name).into())
 }
 
-fn read_resource(world: &World, handle: ResourceRef, field: Option<&str>) -> ScriptResult<Dynamic> {
-    let entity = resource_entity(world, handle.target)?;
-    read_on(world, entity, handle.target, field)
+fn read_resource(
+    world: &World,
+    handle: &ResourceRef,
+    field: Option<&str>,
+) -> ScriptResult<Dynamic> {
+    let entity = resource_entity(world, &handle.resolved)?;
+    read_on(world, entity, &handle.resolved, field)
 }
 
 fn write_resource(
     world: &mut World,
-    handle: ResourceRef,
+    handle: &ResourceRef,
     field: Option<&str>,
     value: &Dynamic,
 ) -> ScriptResult<()> {
-    let entity = resource_entity(world, handle.target)?;
-    write_on(world, entity, handle.target, field, value)
+    let entity = resource_entity(world, &handle.resolved)?;
+    write_on(world, entity, &handle.resolved, field, value)
 }
 
-fn describe_component(handle: ComponentRef) -> String {
+fn describe_component(handle: &ComponentRef) -> String {
     with_script_world(|world, _| read_component(world, handle, None))
         .ok()
         .and_then(Result::ok)
         .map_or_else(
-            || format!("{} of {} (gone)", handle.target.name, handle.entity),
-            |value| format!("{} {value}", handle.target.name),
+            || format!("{handle:?} (gone)"),
+            |value| format!("{} {value}", handle.resolved.target.name),
         )
 }
 
-fn describe_resource(handle: ResourceRef) -> String {
+fn describe_resource(handle: &ResourceRef) -> String {
     with_script_world(|world, _| read_resource(world, handle, None))
         .ok()
         .and_then(Result::ok)
         .map_or_else(
-            || format!("{} (gone)", handle.target.name),
-            |value| format!("{} {value}", handle.target.name),
+            || format!("{handle:?} (gone)"),
+            |value| format!("{} {value}", handle.resolved.target.name),
         )
 }
 
 fn has(entity: Entity, name: &str) -> ScriptResult<bool> {
     with_script_world(|world, _| {
-        let target = lookup(world, Kind::Component, name)?;
+        let resolved = lookup(world, Kind::Component, name)?;
         let entity_ref = world.get_entity(entity).map_err(|_| gone(entity))?;
-        Ok(component_id(world, target).is_some_and(|id| entity_ref.contains_id(id)))
+        Ok(resolved.reflect.contains(entity_ref))
     })?
 }
 
@@ -392,43 +472,39 @@ fn has(entity: Entity, name: &str) -> ScriptResult<bool> {
 /// written over it).
 fn build_component(
     world: &World,
-    registry: &TypeRegistry,
     name: &str,
     value: &Dynamic,
-) -> ScriptResult<(Target, Box<dyn PartialReflect>)> {
-    let target = lookup(world, Kind::Component, name)?;
-    check_writable(world, target)?;
+) -> ScriptResult<(Arc<Resolved>, Box<dyn PartialReflect>)> {
+    let resolved = lookup(world, Kind::Component, name)?;
+    check_writable(&resolved)?;
     let value = resolve_handles(world, value)?;
-    let info = registry
-        .get(target.type_id)
-        .map(|registration| registration.type_info())
-        .ok_or_else(|| format!("{} is not registered", target.name))?;
-    let built = convert::build(info, &value, registry)
-        .map_err(|error| format!("cannot build {}: {error}", target.name))?;
-    Ok((target, built))
+    let name = resolved.target.name;
+    let built = {
+        let registry = Registry::new(&resolved.registry);
+        convert::build_type(resolved.target.type_id, &value, &registry)
+            .map_err(|error| format!("cannot build {name}: {error}"))?
+    };
+    Ok((resolved, built))
 }
 
 fn insert(entity: Entity, name: &str, value: &Dynamic) -> ScriptResult<()> {
     with_script_world(|world, _| {
-        let registry = registry(world);
-        let registry = registry.read();
-        let (target, built) = build_component(world, &registry, name, value)?;
-        let reflect = reflect_component(&registry, target)?;
+        let (resolved, built) = build_component(world, name, value)?;
         let mut entity_mut = world.get_entity_mut(entity).map_err(|_| gone(entity))?;
-        reflect.insert(&mut entity_mut, built.as_ref(), &registry);
+        let registry = resolved.registry.read();
+        resolved
+            .reflect
+            .insert(&mut entity_mut, built.as_ref(), &registry);
         Ok(())
     })?
 }
 
 fn remove(entity: Entity, name: &str) -> ScriptResult<()> {
     with_script_world(|world, _| {
-        let target = lookup(world, Kind::Component, name)?;
-        check_writable(world, target)?;
-        let registry = registry(world);
-        let registry = registry.read();
-        let reflect = reflect_component(&registry, target)?;
+        let resolved = lookup(world, Kind::Component, name)?;
+        check_writable(&resolved)?;
         let mut entity_mut = world.get_entity_mut(entity).map_err(|_| gone(entity))?;
-        reflect.remove(&mut entity_mut);
+        resolved.reflect.remove(&mut entity_mut);
         Ok(())
     })?
 }
@@ -446,15 +522,17 @@ fn spawn(path: Option<&str>, components: &Map) -> ScriptResult<Entity> {
             }
             None => None,
         };
-        let registry = registry(world);
-        let registry = registry.read();
         let mut built = Vec::with_capacity(components.len());
         for (name, value) in components {
-            built.push(build_component(world, &registry, name, value)?);
+            built.push(build_component(world, name, value)?);
         }
+        let registry = world.resource::<ReflectedTypes>().registry().clone();
+        let registry = registry.read();
         let mut entity = world.spawn_empty();
-        for (target, value) in &built {
-            reflect_component(&registry, *target)?.insert(&mut entity, value.as_ref(), &registry);
+        for (resolved, value) in &built {
+            resolved
+                .reflect
+                .insert(&mut entity, value.as_ref(), &registry);
         }
         if let Some(script) = script {
             entity.insert(Script::new(script));

@@ -10,7 +10,7 @@ use bevy::ecs::query::QueryBuilder;
 use bevy::prelude::*;
 use rhai::{Array, Dynamic, ImmutableString};
 
-use super::access::{Kind, component_id};
+use super::access::Kind;
 use super::{ScriptResult, lookup, shared_queries};
 use crate::engine::with_script_world;
 
@@ -58,8 +58,8 @@ fn matching(world: &mut World, with: &Dynamic, without: &Dynamic) -> ScriptResul
     let without = names(without)?;
     let mut required = Vec::with_capacity(with.len());
     for name in &with {
-        let target = lookup(world, Kind::Component, name)?;
-        match component_id(world, target) {
+        let resolved = lookup(world, Kind::Component, name)?;
+        match world.components().get_id(resolved.target.type_id) {
             Some(id) => required.push(id),
             // No entity has ever had it: nothing matches.
             None => return Ok(Vec::new()),
@@ -67,8 +67,8 @@ fn matching(world: &mut World, with: &Dynamic, without: &Dynamic) -> ScriptResul
     }
     let mut excluded = Vec::with_capacity(without.len());
     for name in &without {
-        let target = lookup(world, Kind::Component, name)?;
-        if let Some(id) = component_id(world, target) {
+        let resolved = lookup(world, Kind::Component, name)?;
+        if let Some(id) = world.components().get_id(resolved.target.type_id) {
             excluded.push(id);
         }
     }
