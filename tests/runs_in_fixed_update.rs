@@ -24,15 +24,12 @@ fn on_update(dt) {
 }
 "#;
 
-fn fixed_harness() -> Harness {
-    Harness::with(RhaiPlugin::default().in_schedule(FixedUpdate), |app| {
+/// An app running scripts in `FixedUpdate`, with one entity whose counter
+/// script has run at least once.
+fn counting_in_fixed_update() -> (Harness, Entity) {
+    let mut h = Harness::with(RhaiPlugin::default().in_schedule(FixedUpdate), |app| {
         app.insert_resource(Time::<Fixed>::from_seconds(STEP));
-    })
-}
-
-#[test]
-fn on_update_runs_once_per_fixed_step_with_the_fixed_dt() {
-    let mut h = fixed_harness();
+    });
     h.write("scripts/counter.rhai", COUNTER);
     let entity = h.spawn("scripts/counter.rhai");
     h.run_until("the script to run", |world| {
@@ -41,6 +38,12 @@ fn on_update_runs_once_per_fixed_step_with_the_fixed_dt() {
             .and_then(|state| state.get_as::<i64>("calls"))
             .is_some_and(|calls| calls > 0)
     });
+    (h, entity)
+}
+
+#[test]
+fn on_update_runs_once_per_fixed_step_with_the_fixed_dt() {
+    let (mut h, entity) = counting_in_fixed_update();
     let before: i64 = h.state(entity, "calls").unwrap();
     h.updates(10);
     let after: i64 = h.state(entity, "calls").unwrap();
@@ -57,15 +60,7 @@ fn on_update_runs_once_per_fixed_step_with_the_fixed_dt() {
 
 #[test]
 fn hot_reload_works_in_fixed_update() {
-    let mut h = fixed_harness();
-    h.write("scripts/counter.rhai", COUNTER);
-    let entity = h.spawn("scripts/counter.rhai");
-    h.run_until("the script to run", |world| {
-        world
-            .get::<ScriptState>(entity)
-            .and_then(|state| state.get_as::<i64>("calls"))
-            .is_some_and(|calls| calls > 0)
-    });
+    let (mut h, entity) = counting_in_fixed_update();
     let old: i64 = h.state(entity, "calls").unwrap();
     h.edit(
         "scripts/counter.rhai",

@@ -322,38 +322,12 @@ pub(super) fn apply(
                 )),
             }
         }
-        ReflectMut::Tuple(fields) => {
-            let items = value
-                .read_lock::<Array>()
-                .ok_or_else(|| expected("an array", value))?;
-            if items.len() != fields.field_len() {
-                return Err(format!(
-                    "expected {} items, found {}",
-                    fields.field_len(),
-                    items.len()
-                ));
-            }
-            for (index, item) in items.iter().enumerate() {
-                apply(fields.field_mut(index).expect("in range"), item, registry)?;
-            }
-            Ok(())
-        }
-        ReflectMut::Array(slots) => {
-            let items = value
-                .read_lock::<Array>()
-                .ok_or_else(|| expected("an array", value))?;
-            if items.len() != slots.len() {
-                return Err(format!(
-                    "expected {} items, found {}",
-                    slots.len(),
-                    items.len()
-                ));
-            }
-            for (index, item) in items.iter().enumerate() {
-                apply(slots.get_mut(index).expect("in range"), item, registry)?;
-            }
-            Ok(())
-        }
+        ReflectMut::Tuple(fields) => apply_items(fields.field_len(), value, |index, item| {
+            apply(fields.field_mut(index).expect("in range"), item, registry)
+        }),
+        ReflectMut::Array(slots) => apply_items(slots.len(), value, |index, item| {
+            apply(slots.get_mut(index).expect("in range"), item, registry)
+        }),
         ReflectMut::List(list) => {
             let items = value
                 .read_lock::<Array>()
@@ -465,6 +439,25 @@ pub(super) fn apply(
             short(&type_path)
         )),
     }
+}
+
+/// Writes an array into a fixed number of slots (a tuple, an array) with
+/// `apply_at(index, item)`.
+fn apply_items(
+    len: usize,
+    value: &Dynamic,
+    mut apply_at: impl FnMut(usize, &Dynamic) -> WriteResult,
+) -> WriteResult {
+    let items = value
+        .read_lock::<Array>()
+        .ok_or_else(|| expected("an array", value))?;
+    if items.len() != len {
+        return Err(format!("expected {len} items, found {}", items.len()));
+    }
+    for (index, item) in items.iter().enumerate() {
+        apply_at(index, item)?;
+    }
+    Ok(())
 }
 
 fn build_variant(
