@@ -1,7 +1,9 @@
 //! Hot reload in the terminal.
 //!
 //! Three entities take their behaviour from `assets/scripts/patrol.rhai` and
-//! `assets/scripts/spinner.rhai` and print what they do once a second.
+//! `assets/scripts/spinner.rhai` and print what they do once a second (a
+//! script timer). One patrol walks at half pace (a per-instance property),
+//! and the spinner hears each patrol turn around (an event between scripts).
 //!
 //! ```sh
 //! cargo run --example hot_reload
@@ -52,7 +54,11 @@ fn spawn_entities(mut commands: Commands, assets: Res<AssetServer>) {
         Script::new(patrol.clone()),
         Transform::from_xyz(-2.0, 0.0, 0.0),
     ));
-    commands.spawn((Script::new(patrol), Transform::from_xyz(3.0, 1.0, 0.0)));
+    // The same script at half pace: a per-instance property.
+    commands.spawn((
+        Script::new(patrol).with_prop("pace", 0.5),
+        Transform::from_xyz(3.0, 1.0, 0.0),
+    ));
     commands.spawn((Script::new(spinner), Transform::default()));
     info!("edit assets/scripts/patrol.rhai or spinner.rhai and save to see it change");
 }

@@ -11,68 +11,15 @@ use std::sync::Arc;
 use bevy::ecs::message::{MessageCursor, Messages};
 use bevy::prelude::*;
 use heck::ToSnakeCase;
-use rhai::{Dynamic, Engine};
+use rhai::Engine;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::api::ScriptMessageRoutes;
 use crate::engine::EngineSetups;
-use crate::runtime::ScriptState;
 use crate::runtime::dispatch::{dispatch_to_all, dispatch_to_entity};
+use crate::runtime::{ScriptEvent, ScriptState};
 use crate::script::handler_name;
-
-/// An ad-hoc event for scripts, by name, with a payload.
-///
-/// Write it with `MessageWriter<ScriptEvent>`; the script function
-/// `on_<name>` runs with the payload as its argument (or with no argument,
-/// if the script declares none) in the target entity's scripts, or in every
-/// scripted entity for [`ScriptEvent::broadcast`].
-///
-/// ```
-/// # use bevy::prelude::*;
-/// # use bevy_rhai_hot::prelude::*;
-/// fn start_wave(mut events: MessageWriter<ScriptEvent>) {
-///     // Runs `fn on_wave(number) { .. }` in every script that defines it.
-///     events.write(ScriptEvent::broadcast("wave").with_payload(3_i64));
-/// }
-/// ```
-#[derive(Message, Clone, Debug)]
-pub struct ScriptEvent {
-    /// The entity whose scripts handle it; `None` for every scripted entity.
-    pub target: Option<Entity>,
-    /// The event name; the handler is `on_<name>`.
-    pub name: String,
-    /// The argument passed to the handler. Build maps from your own types
-    /// with [`rhai::serde::to_dynamic`].
-    pub payload: Dynamic,
-}
-
-impl ScriptEvent {
-    /// An event for the scripts of one entity, with no payload.
-    pub fn to(entity: Entity, name: impl Into<String>) -> Self {
-        Self {
-            target: Some(entity),
-            name: name.into(),
-            payload: Dynamic::UNIT,
-        }
-    }
-
-    /// An event for every scripted entity that handles it, with no payload.
-    pub fn broadcast(name: impl Into<String>) -> Self {
-        Self {
-            target: None,
-            name: name.into(),
-            payload: Dynamic::UNIT,
-        }
-    }
-
-    /// Sets the payload.
-    #[must_use]
-    pub fn with_payload(mut self, payload: impl Into<Dynamic>) -> Self {
-        self.payload = payload.into();
-        self
-    }
-}
 
 /// The event name of type `E`: its type name without path or generics, in
 /// snake case (`PlayerHit` is `player_hit`, `HTTPError` is `http_error`).
@@ -130,6 +77,16 @@ pub trait RhaiAppExt {
     /// `MessageReader<M>`. A payload that does not fit is a script error.
     fn add_message_from_script<M: Message + DeserializeOwned>(&mut self, name: &str) -> &mut Self;
 
+    /// Lets scripts trigger entity event `E` with `trigger(name, payload)`:
+    /// the payload (an object map with the event's fields, its target entity
+    /// among them) is converted to `E` with serde and triggered at once, so
+    /// Rust observers of `E` run. A payload that does not fit is a script
+    /// error.
+    fn add_event_from_script<E>(&mut self, name: &str) -> &mut Self
+    where
+        E: EntityEvent + DeserializeOwned,
+        for<'a> E::Trigger<'a>: Default;
+
     /// Configures the script engine: register functions, types and modules.
     /// Call it while building the app, before it runs; setups apply in the
     /// order they were added, after the plugin's own.
@@ -167,6 +124,17 @@ impl RhaiAppExt for App {
         self.world_mut()
             .get_resource_or_init::<ScriptMessageRoutes>()
             .insert::<M>(name);
+        self
+    }
+
+    fn add_event_from_script<E>(&mut self, name: &str) -> &mut Self
+    where
+        E: EntityEvent + DeserializeOwned,
+        for<'a> E::Trigger<'a>: Default,
+    {
+        self.world_mut()
+            .get_resource_or_init::<ScriptMessageRoutes>()
+            .insert_event::<E>(name);
         self
     }
 

@@ -99,19 +99,20 @@ pub use engine::{
     EngineSetup, RhaiEngine, ScriptLimits, script_entity, with_script_commands, with_script_entity,
     with_script_world,
 };
-pub use events::{RhaiAppExt, ScriptEvent};
+pub use events::RhaiAppExt;
 pub use plugin::{RhaiPlugin, RhaiSystems};
 /// Rhai itself, for registering functions and building payloads.
 pub use rhai;
-pub use runtime::{ReloadKind, Script, ScriptReloaded, ScriptState};
+pub use runtime::{PropValue, ReloadKind, Script, ScriptEvent, ScriptReloaded, ScriptState};
 pub use script::{CompiledScript, ParsedScript, ScriptError, ScriptLocation, handler_name, hooks};
 
 /// Everything a typical app needs: `use bevy_rhai_hot::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        FastScriptReload, ReloadKind, RhaiAppExt, RhaiEngine, RhaiPlugin, RhaiScript, RhaiSystems,
-        Script, ScriptAccess, ScriptApi, ScriptError, ScriptEvent, ScriptLimits, ScriptReloaded,
-        ScriptState, script_entity, with_script_commands, with_script_entity, with_script_world,
+        FastScriptReload, PropValue, ReloadKind, RhaiAppExt, RhaiEngine, RhaiPlugin, RhaiScript,
+        RhaiSystems, Script, ScriptAccess, ScriptApi, ScriptError, ScriptEvent, ScriptLimits,
+        ScriptReloaded, ScriptState, script_entity, with_script_commands, with_script_entity,
+        with_script_world,
     };
 }
 

@@ -14,11 +14,11 @@ use crate::api::{
 };
 use crate::asset::{RhaiScript, RhaiScriptLoader, ScriptExtensions};
 use crate::engine::{EngineSetup, EngineSetups, ScriptLimits, build_engine};
-use crate::events::{ScriptEvent, route_script_events};
+use crate::events::route_script_events;
 use crate::runtime::dispatch::{LoggedErrors, run_on_update};
-use crate::runtime::lifecycle::{lifecycle_plugin, start_pending};
+use crate::runtime::lifecycle::{apply_changed_props, lifecycle_plugin, start_pending};
 use crate::runtime::reload::{LiveScripts, apply_script_changes};
-use crate::runtime::{Script, ScriptReloaded, ScriptState};
+use crate::runtime::{Script, ScriptEvent, ScriptReloaded, ScriptState};
 use crate::script::ScriptError;
 
 /// Runs entity behaviour from `.rhai` script assets and reloads it live.
@@ -204,7 +204,7 @@ impl Plugin for RhaiPlugin {
             .add_systems(
                 self.schedule,
                 (
-                    (apply_script_changes, start_pending)
+                    (apply_script_changes, apply_changed_props, start_pending)
                         .chain()
                         .in_set(RhaiSystems::Reload),
                     route_script_events.in_set(RhaiSystems::Events),

@@ -4,12 +4,12 @@ use std::path::Component as PathPart;
 
 use bevy::asset::AssetPath;
 use bevy::prelude::*;
-use rhai::Engine;
+use rhai::{Engine, Map};
 
 use super::ScriptResult;
 use crate::asset::{RhaiScript, ScriptExtensions};
 use crate::engine::{script_entity, with_script_commands, with_script_world};
-use crate::runtime::Script;
+use crate::runtime::{PropValue, Script};
 
 pub(super) fn register(engine: &mut Engine) {
     engine
@@ -20,24 +20,40 @@ pub(super) fn register(engine: &mut Engine) {
         .register_fn("==", |a: Entity, b: Entity| a == b)
         .register_fn("!=", |a: Entity, b: Entity| a != b)
         .register_fn("spawn_script", |path: &str| {
-            spawn_script(path, Transform::default())
+            spawn_script(path, Transform::default(), &Map::new())
         })
-        .register_fn("spawn_script", spawn_script)
+        .register_fn("spawn_script", |path: &str, transform: Transform| {
+            spawn_script(path, transform, &Map::new())
+        })
+        .register_fn("spawn_script", |path: &str, props: Map| {
+            spawn_script(path, Transform::default(), &props)
+        })
+        .register_fn(
+            "spawn_script",
+            |path: &str, transform: Transform, props: Map| spawn_script(path, transform, &props),
+        )
         .register_fn("despawn", || with_script_commands(despawn)?)
         .register_fn("despawn", |entity: Entity| {
             with_script_commands(|commands, _| despawn(commands, entity))?
         });
 }
 
-fn spawn_script(path: &str, transform: Transform) -> ScriptResult<Entity> {
+fn spawn_script(path: &str, transform: Transform, props: &Map) -> ScriptResult<Entity> {
     with_script_world(|world, _| {
         let extensions = world.resource::<ScriptExtensions>().0;
         let path = script_path(path, extensions)?;
-        let script = world.resource::<AssetServer>().load::<RhaiScript>(path);
-        Ok(world
-            .commands()
-            .spawn((Script::new(script), transform))
-            .id())
+        let mut script = Script::new(world.resource::<AssetServer>().load::<RhaiScript>(path));
+        for (name, value) in props {
+            let value = PropValue::from_dynamic(value).ok_or_else(|| {
+                format!(
+                    "spawn_script: the property '{name}' is a {}; properties are bools, \
+                     integers, numbers, strings or Vec3",
+                    value.type_name()
+                )
+            })?;
+            script = script.with_prop(name.to_string(), value);
+        }
+        Ok(world.commands().spawn((script, transform)).id())
     })?
 }
 

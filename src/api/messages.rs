@@ -4,16 +4,90 @@
 use std::collections::HashMap;
 
 use bevy::prelude::*;
-use rhai::{Dynamic, Engine};
+use rhai::{Array, Dynamic, Engine};
 use serde::de::DeserializeOwned;
 
 use super::ScriptResult;
 use crate::engine::with_script_world;
+use crate::runtime::ScriptEvent;
 
 pub(super) fn register(engine: &mut Engine) {
     engine
         .register_fn("send", |name: &str, payload: Dynamic| send(name, payload))
-        .register_fn("send", |name: &str| send(name, Dynamic::UNIT));
+        .register_fn("send", |name: &str| send(name, Dynamic::UNIT))
+        .register_fn("emit", |target: Dynamic, name: &str| {
+            emit(&target, name, Dynamic::UNIT)
+        })
+        .register_fn("emit", |target: Dynamic, name: &str, payload: Dynamic| {
+            emit(&target, name, payload)
+        })
+        .register_fn("emit_all", |name: &str| emit_all(name, Dynamic::UNIT))
+        .register_fn("emit_all", |name: &str, payload: Dynamic| {
+            emit_all(name, payload)
+        })
+        .register_fn("trigger", |name: &str, payload: Dynamic| {
+            trigger(name, payload)
+        });
+}
+
+/// `emit(target, name, payload)`: a [`ScriptEvent`] for each target entity,
+/// routed to their scripts in the next frame's `RhaiSystems::Events`.
+fn emit(target: &Dynamic, name: &str, payload: Dynamic) -> ScriptResult<()> {
+    let targets: Vec<Entity> = if let Some(entity) = target.read_lock::<Entity>() {
+        vec![*entity]
+    } else if let Some(items) = target.read_lock::<Array>() {
+        items
+            .iter()
+            .map(|item| {
+                item.read_lock::<Entity>()
+                    .map(|entity| *entity)
+                    .ok_or_else(|| format!("emit: expected entities, found {}", item.type_name()))
+            })
+            .collect::<Result<_, _>>()?
+    } else {
+        return Err(format!(
+            "emit: the target must be an entity or an array of entities, found {}",
+            target.type_name()
+        )
+        .into());
+    };
+    with_script_world(|world, _| {
+        for entity in targets {
+            world.write_message(ScriptEvent::to(entity, name).with_payload(payload.clone()));
+        }
+    })
+}
+
+fn emit_all(name: &str, payload: Dynamic) -> ScriptResult<()> {
+    with_script_world(|world, _| {
+        world.write_message(ScriptEvent::broadcast(name).with_payload(payload));
+    })
+}
+
+fn trigger(name: &str, payload: Dynamic) -> ScriptResult<()> {
+    with_script_world(|world, _| {
+        let trigger = world.resource::<ScriptMessageRoutes>().get_event(name)?;
+        trigger(world, serde_ready(&payload)).map_err(Into::into)
+    })?
+}
+
+/// `payload` with the script API's own values in the forms serde expects
+/// (an `Entity` as its bits, as Bevy serializes it).
+fn serde_ready(payload: &Dynamic) -> Dynamic {
+    if let Some(entity) = payload.read_lock::<Entity>() {
+        return (entity.to_bits() as rhai::INT).into();
+    }
+    if let Some(map) = payload.read_lock::<rhai::Map>() {
+        return map
+            .iter()
+            .map(|(key, value)| (key.clone(), serde_ready(value)))
+            .collect::<rhai::Map>()
+            .into();
+    }
+    if let Some(items) = payload.read_lock::<Array>() {
+        return items.iter().map(serde_ready).collect::<Array>().into();
+    }
+    payload.clone()
 }
 
 fn send(name: &str, payload: Dynamic) -> ScriptResult<()> {
@@ -25,19 +99,45 @@ fn send(name: &str, payload: Dynamic) -> ScriptResult<()> {
 
 type WriteFromScript = fn(&mut World, Dynamic) -> Result<(), String>;
 
-/// Rust message types that scripts can send with `send(name, payload)`.
+/// Rust message types that scripts can send with `send(name, payload)`,
+/// and entity events they can trigger with `trigger(name, payload)`.
 #[derive(Resource, Default)]
-pub(crate) struct ScriptMessageRoutes(HashMap<String, WriteFromScript>);
+pub(crate) struct ScriptMessageRoutes {
+    messages: HashMap<String, WriteFromScript>,
+    events: HashMap<String, WriteFromScript>,
+}
 
 impl ScriptMessageRoutes {
     /// Lets scripts send `M` as `name`.
     pub(crate) fn insert<M: Message + DeserializeOwned>(&mut self, name: &str) {
-        self.0.insert(name.to_owned(), write_from_script::<M>);
+        self.messages
+            .insert(name.to_owned(), write_from_script::<M>);
+    }
+
+    /// Lets scripts trigger `E` as `name`.
+    pub(crate) fn insert_event<E>(&mut self, name: &str)
+    where
+        E: EntityEvent + DeserializeOwned,
+        for<'a> E::Trigger<'a>: Default,
+    {
+        self.events
+            .insert(name.to_owned(), trigger_from_script::<E>);
+    }
+
+    pub(crate) fn get_event(&self, name: &str) -> Result<WriteFromScript, String> {
+        self.events.get(name).copied().ok_or_else(|| {
+            let mut known: Vec<&str> = self.events.keys().map(String::as_str).collect();
+            known.sort_unstable();
+            format!(
+                "no entity event is registered as '{name}' (registered: {known:?}); \
+                 register one with app.add_event_from_script::<T>(\"{name}\")"
+            )
+        })
     }
 
     pub(crate) fn get(&self, name: &str) -> Result<WriteFromScript, String> {
-        self.0.get(name).copied().ok_or_else(|| {
-            let mut known: Vec<&str> = self.0.keys().map(String::as_str).collect();
+        self.messages.get(name).copied().ok_or_else(|| {
+            let mut known: Vec<&str> = self.messages.keys().map(String::as_str).collect();
             known.sort_unstable();
             format!(
                 "no Rust message is registered as '{name}' (registered: {known:?}); \
@@ -45,6 +145,29 @@ impl ScriptMessageRoutes {
             )
         })
     }
+}
+
+fn trigger_from_script<E>(world: &mut World, payload: Dynamic) -> Result<(), String>
+where
+    E: EntityEvent + DeserializeOwned,
+    for<'a> E::Trigger<'a>: Default,
+{
+    let event: E = rhai::serde::from_dynamic(&payload).map_err(|error| {
+        format!(
+            "the payload does not fit {}: {}",
+            ShortName::of::<E>(),
+            error.unwrap_inner()
+        )
+    })?;
+    if world.get_entity(event.event_target()).is_err() {
+        return Err(format!(
+            "{} targets entity {}, which does not exist",
+            ShortName::of::<E>(),
+            event.event_target()
+        ));
+    }
+    world.trigger(event);
+    Ok(())
 }
 
 fn write_from_script<M: Message + DeserializeOwned>(

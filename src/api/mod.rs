@@ -8,7 +8,7 @@
 //! | Group | Rhai | does |
 //! |---|---|---|
 //! | [`Entity`](ScriptApi::Entity) | `entity()` | this script's entity |
-//! | | `spawn_script(path)`, `spawn_script(path, transform)` | spawns an entity running the script at `path` (`spawn` is a Rhai keyword); returns it |
+//! | | `spawn_script(path)`, `spawn_script(path, transform)`, `spawn_script(path, #{ speed: 4.0 })`, `spawn_script(path, transform, props)` | spawns an entity running the script at `path` (`spawn` is a Rhai keyword), with per-instance properties; returns it |
 //! | | `despawn()`, `despawn(e)` | despawns this or another entity at the end of the system |
 //! | [`Transform`](ScriptApi::Transform) | `transform()`, `transform(e)` | a copy of the entity's `Transform` |
 //! | | `set_transform(t)`, `set_transform(e, t)` | writes the `Transform` at once |
@@ -16,6 +16,12 @@
 //! | [`Math`](ScriptApi::Math) | `vec3(x, y, z)`, `quat_from_rotation_z(a)` | math values; `Vec3` has `x`, `y`, `z`, `+`, `-`, `*`, `/`, `length()`, `normalize()` |
 //! | [`Time`](ScriptApi::Time) | `elapsed_secs()`, `delta_secs()` | time since startup and of this frame, in seconds |
 //! | [`Messages`](ScriptApi::Messages) | `send(name, payload)`, `send(name)` | sends a message to Rust (see [`RhaiAppExt::add_message_from_script`](crate::RhaiAppExt::add_message_from_script)) |
+//! | | `emit(target, name)`, `emit(target, name, payload)` | runs `on_<name>(payload)` in the scripts of `target` (an entity or an array of entities) next frame, as a [`ScriptEvent`](crate::ScriptEvent) |
+//! | | `emit_all(name)`, `emit_all(name, payload)` | the same for every scripted entity |
+//! | | `trigger(name, payload)` | triggers a Rust `EntityEvent` registered with [`RhaiAppExt::add_event_from_script`](crate::RhaiAppExt::add_event_from_script), at once |
+//! | [`Timers`](ScriptApi::Timers) | `after(secs, "name")`, `after(secs, "name", payload)` | calls `name()` (or `name(payload)`) on this entity once, `secs` of game time later; returns a handle |
+//! | | `every(secs, "name")`, `every(secs, "name", payload)` | the same, every `secs` |
+//! | | `cancel(handle)` | stops a timer; `true` if it was running |
 //!
 //! `Transform` has the properties `translation`, `rotation` and `scale`, and
 //! `rotate_z(angle)`; `t.translation.x += 1.0` works as expected. The
@@ -32,6 +38,7 @@ mod entity;
 mod math;
 mod messages;
 mod time;
+mod timers;
 mod transform;
 
 use rhai::{Engine, EvalAltResult};
@@ -56,8 +63,11 @@ pub enum ScriptApi {
     Math,
     /// `elapsed_secs()`, `delta_secs()`.
     Time,
-    /// `send(name, payload)`.
+    /// `send(name, payload)` to Rust, `emit(entity, name, payload)` and
+    /// `emit_all` to scripts, `trigger(name, payload)` for typed events.
     Messages,
+    /// `after(secs, "name")`, `every(secs, "name")`, `cancel(handle)`.
+    Timers,
     /// Any reflected component or resource by name, queries, inserting,
     /// removing and spawning with components (see the `ecs` table above).
     Ecs,
@@ -65,12 +75,13 @@ pub enum ScriptApi {
 
 impl ScriptApi {
     /// Every group, in the order the plugin registers them.
-    pub const ALL: [ScriptApi; 6] = [
+    pub const ALL: [ScriptApi; 7] = [
         Self::Entity,
         Self::Math,
         Self::Transform,
         Self::Time,
         Self::Messages,
+        Self::Timers,
         Self::Ecs,
     ];
 
@@ -85,6 +96,7 @@ impl ScriptApi {
             Self::Math => math::register(engine),
             Self::Time => time::register(engine),
             Self::Messages => messages::register(engine),
+            Self::Timers => timers::register(engine),
             Self::Ecs => {
                 math::register(engine);
                 ecs::register(engine);

@@ -29,6 +29,7 @@ use bevy::prelude::*;
 use rhai::{Dynamic, EvalAltResult, EvalContext};
 
 use crate::script::constants::ScriptConstants;
+use crate::script::timers::Timers;
 
 #[derive(Clone, Copy)]
 struct CallEnv {
@@ -38,6 +39,8 @@ struct CallEnv {
     path: Option<NonNull<str>>,
     /// The running script's top-level constants.
     constants: Option<NonNull<ScriptConstants>>,
+    /// The running script's timers on its entity.
+    timers: Option<NonNull<Timers>>,
 }
 
 impl CallEnv {
@@ -46,6 +49,7 @@ impl CallEnv {
         entity: None,
         path: None,
         constants: None,
+        timers: None,
     };
 }
 
@@ -74,11 +78,25 @@ pub(crate) fn run_in_context<R>(
     constants: Option<&ScriptConstants>,
     f: impl FnOnce() -> R,
 ) -> R {
+    run_with_timers(world, entity, path, constants, None, f)
+}
+
+/// [`run_in_context`], with the running script's timers on its entity lent
+/// to `after`, `every` and `cancel`.
+pub(crate) fn run_with_timers<R>(
+    world: Option<&mut World>,
+    entity: Option<Entity>,
+    path: &str,
+    constants: Option<&ScriptConstants>,
+    timers: Option<&mut Timers>,
+    f: impl FnOnce() -> R,
+) -> R {
     let env = CallEnv {
         world: world.map(NonNull::from),
         entity,
         path: Some(NonNull::from(path)),
         constants: constants.map(NonNull::from),
+        timers: timers.map(NonNull::from),
     };
     let _restore = Restore(CALL_ENV.replace(env));
     f()
@@ -204,6 +222,26 @@ pub fn with_script_commands<R>(
     f: impl FnOnce(&mut Commands, Entity) -> R,
 ) -> Result<R, Box<EvalAltResult>> {
     lend_world(|world, entity| f(&mut world.commands(), entity))
+}
+
+/// Lends the running script's timers on its entity to `f`.
+pub(crate) fn with_script_timers<R>(
+    f: impl FnOnce(&mut Timers) -> R,
+) -> Result<R, Box<EvalAltResult>> {
+    let env = CALL_ENV.get();
+    let Some(mut timers) = env.timers else {
+        return Err(no_entity());
+    };
+    let _restore = Restore(env);
+    CALL_ENV.set(CallEnv {
+        timers: None,
+        ..env
+    });
+    // SAFETY: the pointer comes from the `&mut Timers` that
+    // `run_with_timers` holds borrowed for the whole call; the slot is
+    // empty until `_restore` drops, so no second `&mut` exists.
+    let timers = unsafe { timers.as_mut() };
+    Ok(f(timers))
 }
 
 /// The constants of the script running on this thread, if any.

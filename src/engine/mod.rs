@@ -12,7 +12,7 @@ use bevy::prelude::*;
 use rhai::Engine;
 use rhai::module_resolvers::DummyModuleResolver;
 
-pub(crate) use context::run_in_context;
+pub(crate) use context::{run_in_context, run_with_timers, with_script_timers};
 pub use context::{script_entity, with_script_commands, with_script_entity, with_script_world};
 pub use limits::ScriptLimits;
 

@@ -7,9 +7,9 @@ use bevy::prelude::*;
 use rhai::{CallFnOptions, Dynamic, Engine, FuncArgs};
 
 use super::state::{ScriptSlot, ScriptState, Slots};
-use crate::engine::{RhaiEngine, run_in_context};
+use crate::engine::{RhaiEngine, run_with_timers};
 use crate::script::hooks::{ON_DETACH, ON_UPDATE};
-use crate::script::{CompiledScript, ScriptError};
+use crate::script::{CompiledScript, ScriptError, ScriptLocation};
 
 /// Runtime errors already logged, so that a handler failing every frame logs
 /// once (every failure is still sent as a [`ScriptError`] message).
@@ -55,11 +55,12 @@ pub(crate) fn call(
     };
     let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
     let constants = Some(compiled.constants());
-    let result = run_in_context(
+    let result = run_with_timers(
         Some(&mut *world),
         Some(entity),
         compiled.path(),
         constants,
+        Some(&mut slot.timers),
         || {
             engine.call_fn_with_options::<Dynamic>(
                 options,
@@ -193,8 +194,57 @@ pub(crate) fn dispatch_to_all(
     }
 }
 
-/// Calls `on_update(dt)` for every entity whose scripts define it. Scripts
-/// without `on_update` cost one flag check per frame.
+/// Fires the slot's timers that came due in `dt` seconds, earliest first.
+/// A timer whose function the script no longer defines is reported once and
+/// dropped; one cancelled by an earlier callback this frame does not fire.
+fn fire_timers(world: &mut World, engine: &Engine, entity: Entity, slot: &mut ScriptSlot, dt: f64) {
+    for due in slot.timers.advance(dt) {
+        if !slot.timers.contains(due.id) {
+            continue;
+        }
+        let arity = slot
+            .compiled
+            .as_ref()
+            .and_then(|compiled| compiled.handler_arity(&due.function, 1));
+        match arity {
+            Some(arity) => {
+                let function = due.function.clone();
+                call_with_arity(
+                    world,
+                    engine,
+                    entity,
+                    slot,
+                    &function,
+                    arity,
+                    due.payload.clone(),
+                );
+                slot.timers.finish(&due);
+            }
+            None => {
+                slot.timers.cancel(due.id);
+                let Some(compiled) = &slot.compiled else {
+                    continue;
+                };
+                let error = ScriptError::Runtime {
+                    location: ScriptLocation::new(compiled.path(), rhai::Position::NONE),
+                    entity,
+                    function: due.function.clone(),
+                    message: format!(
+                        "a timer calls {}(), which this script does not define (or not with \
+                         0 or 1 parameters); the timer is dropped",
+                        due.function
+                    ),
+                };
+                report(world, error);
+            }
+        }
+    }
+}
+
+/// Calls `on_update(dt)` for every entity whose scripts define it, then
+/// fires the timers that came due (right after that entity's
+/// `on_update`). Scripts without `on_update` or timers cost one flag check
+/// per frame.
 ///
 /// The slots of every entity to call are taken out in one pass over the
 /// entities, then put back one by one after their calls: while an entity's
@@ -207,10 +257,12 @@ pub(crate) fn run_on_update(
 ) {
     let engine = RhaiEngine::of(world);
     let dt = world.resource::<Time>().delta_secs_f64();
+    // Timers of a slot that has not started (restored from a save, its
+    // script still loading) wait with it.
     let wants_update = |slot: &ScriptSlot| {
         slot.compiled
             .as_ref()
-            .is_some_and(|compiled| compiled.on_update_arity().is_some())
+            .is_some_and(|compiled| compiled.on_update_arity().is_some() || !slot.timers.is_empty())
     };
     taken.extend(
         entities
@@ -230,6 +282,9 @@ pub(crate) fn run_on_update(
                 .and_then(|compiled| compiled.on_update_arity());
             if let Some(arity) = arity {
                 call_with_arity(world, &engine, *entity, slot, ON_UPDATE, arity, dt.into());
+            }
+            if !slot.timers.is_empty() {
+                fire_timers(world, &engine, *entity, slot, dt);
             }
         }
     }

@@ -7,11 +7,12 @@ use std::sync::Arc;
 use bevy::asset::LoadState;
 use bevy::ecs::lifecycle::HookContext;
 use bevy::ecs::world::DeferredWorld;
+use bevy::platform::collections::HashMap;
 use bevy::prelude::*;
 
 use super::dispatch::{call, detach, put_slots, report, take_slots};
 use super::reload::LiveScripts;
-use super::state::{PendingScripts, Script, ScriptSlot, ScriptState};
+use super::state::{PendingScripts, PropValue, Script, ScriptSlot, ScriptState, Slots};
 use crate::asset::RhaiScript;
 use crate::engine::RhaiEngine;
 use crate::script::hooks::INIT;
@@ -107,20 +108,35 @@ pub(crate) fn start_pending(world: &mut World) {
             still_waiting.push(entity);
             continue;
         };
+        let props = world
+            .get::<Script>(entity)
+            .map(|script| script.props.clone())
+            .unwrap_or_default();
         let Some(mut slots) = take_slots(world, entity) else {
             continue;
         };
-        for (slot, live) in slots.iter_mut().zip(live_versions) {
-            let Some(compiled) = live else {
-                continue;
-            };
-            let has_init = compiled.defines(INIT, 0);
-            slot.install(compiled);
-            if !slot.started {
-                slot.started = true;
-                if has_init {
-                    call(world, &engine, entity, slot, INIT, ());
+        let mut installed = Vec::with_capacity(slots.len());
+        for (index, live) in live_versions.into_iter().enumerate() {
+            if let Some(compiled) = live {
+                let slot = &mut slots[index];
+                slot.install(compiled);
+                if !slot.started {
+                    // Per-instance properties go in before any `init()`.
+                    slot.apply_props(&props);
+                    installed.push(index);
                 }
+            }
+        }
+        report_unknown_props(world, entity, &slots, &props);
+        for index in installed {
+            let slot = &mut slots[index];
+            slot.started = true;
+            let has_init = slot
+                .compiled
+                .as_ref()
+                .is_some_and(|compiled| compiled.defines(INIT, 0));
+            if has_init {
+                call(world, &engine, entity, slot, INIT, ());
             }
         }
         put_slots(world, entity, slots);
@@ -173,6 +189,66 @@ fn report_unloadable(world: &mut World, entity: Entity) {
                 "entity {entity} has a script handle that points at no asset and that nothing \
                  is loading, so its scripts cannot start; load scripts with \
                  asset_server.load(\"scripts/name.rhai\")"
+            ),
+        };
+        report(world, error);
+    }
+}
+
+/// Writes the per-instance properties an app changed (for example through
+/// an inspector, by reflection) into the variables of started scripts,
+/// before this frame's handlers run. Only the changed properties are
+/// written, so variables the script changed itself keep their values.
+pub(crate) fn apply_changed_props(
+    world: &mut World,
+    changed: &mut QueryState<Entity, (Changed<Script>, With<ScriptState>)>,
+) {
+    let entities: Vec<Entity> = changed.iter(world).collect();
+    for entity in entities {
+        let Some(props) = world
+            .get::<Script>(entity)
+            .map(|script| script.props.clone())
+        else {
+            continue;
+        };
+        if props.is_empty() {
+            continue;
+        }
+        let Some(mut slots) = take_slots(world, entity) else {
+            continue;
+        };
+        for slot in slots.iter_mut().filter(|slot| slot.started) {
+            slot.apply_props(&props);
+        }
+        report_unknown_props(world, entity, &slots, &props);
+        put_slots(world, entity, slots);
+    }
+}
+
+/// Reports a property that no variable of the entity's scripts has, once
+/// per name and entity (through the error log's dedup).
+fn report_unknown_props(
+    world: &mut World,
+    entity: Entity,
+    slots: &Slots,
+    props: &HashMap<String, PropValue>,
+) {
+    for name in props.keys() {
+        if slots
+            .iter()
+            .any(|slot| slot.compiled.is_none() || slot.vars.contains(name))
+        {
+            continue;
+        }
+        let Some(compiled) = slots.iter().find_map(|slot| slot.compiled.as_ref()) else {
+            return;
+        };
+        let error = ScriptError::Runtime {
+            location: ScriptLocation::new(compiled.path(), rhai::Position::NONE),
+            entity,
+            function: "props".to_owned(),
+            message: format!(
+                "the property '{name}' matches no top-level variable of this entity's scripts"
             ),
         };
         report(world, error);

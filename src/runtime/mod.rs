@@ -7,7 +7,9 @@
 pub(crate) mod dispatch;
 pub(crate) mod lifecycle;
 pub(crate) mod reload;
+mod script_event;
 mod state;
 
 pub use reload::{ReloadKind, ScriptReloaded};
-pub use state::{Script, ScriptState};
+pub use script_event::ScriptEvent;
+pub use state::{PropValue, Script, ScriptState};

@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use bevy::platform::collections::HashMap;
+
 use bevy::prelude::*;
 use rhai::{Dynamic, Scope};
 use serde::de::DeserializeOwned;
@@ -11,6 +13,7 @@ use smallvec::SmallVec;
 
 use crate::asset::RhaiScript;
 use crate::script::CompiledScript;
+use crate::script::timers::Timers;
 
 /// Attaches one or more scripts to an entity.
 ///
@@ -31,11 +34,103 @@ use crate::script::CompiledScript;
 ///     ));
 /// }
 /// ```
+///
+/// ## Per-instance properties
+///
+/// [`Script::with_prop`] gives one entity its own value for a script's
+/// top-level variable, set before `init()` runs: the same enemy script can
+/// run fast on one entity and slow on another. The properties are a
+/// reflected field of this component, so an inspector can show and edit
+/// them while the game runs; an edited value reaches the script's variable
+/// before the next `on_update`. A reload keeps them, like all state.
 #[derive(Component, Clone, Debug, Reflect)]
 #[reflect(Component, Clone, Debug)]
 #[require(ScriptState)]
 pub struct Script {
     handles: Vec<Handle<RhaiScript>>,
+    /// Values for the scripts' top-level variables on this entity.
+    pub props: HashMap<String, PropValue>,
+}
+
+/// A per-instance property value (see [`Script::with_prop`]).
+#[derive(Clone, Debug, PartialEq, Reflect, Serialize, Deserialize)]
+pub enum PropValue {
+    /// `true` or `false`.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A number.
+    Float(f64),
+    /// A string.
+    Text(String),
+    /// A vector.
+    Vec3(Vec3),
+}
+
+impl PropValue {
+    /// The value as scripts see it.
+    pub fn to_dynamic(&self) -> Dynamic {
+        match self {
+            Self::Bool(value) => (*value).into(),
+            Self::Int(value) => (*value).into(),
+            Self::Float(value) => (*value).into(),
+            Self::Text(value) => value.clone().into(),
+            Self::Vec3(value) => Dynamic::from(*value),
+        }
+    }
+
+    /// A script value as a property, if it is one of the kinds above.
+    pub fn from_dynamic(value: &Dynamic) -> Option<Self> {
+        if let Ok(value) = value.as_bool() {
+            return Some(Self::Bool(value));
+        }
+        if let Ok(value) = value.as_int() {
+            return Some(Self::Int(value));
+        }
+        if let Ok(value) = value.as_float() {
+            return Some(Self::Float(value));
+        }
+        if let Some(value) = value.read_lock::<rhai::ImmutableString>() {
+            return Some(Self::Text(value.to_string()));
+        }
+        value.read_lock::<Vec3>().map(|value| Self::Vec3(*value))
+    }
+}
+
+impl From<bool> for PropValue {
+    fn from(value: bool) -> Self {
+        Self::Bool(value)
+    }
+}
+
+impl From<i64> for PropValue {
+    fn from(value: i64) -> Self {
+        Self::Int(value)
+    }
+}
+
+impl From<f64> for PropValue {
+    fn from(value: f64) -> Self {
+        Self::Float(value)
+    }
+}
+
+impl From<&str> for PropValue {
+    fn from(value: &str) -> Self {
+        Self::Text(value.to_owned())
+    }
+}
+
+impl From<String> for PropValue {
+    fn from(value: String) -> Self {
+        Self::Text(value)
+    }
+}
+
+impl From<Vec3> for PropValue {
+    fn from(value: Vec3) -> Self {
+        Self::Vec3(value)
+    }
 }
 
 impl Script {
@@ -43,7 +138,25 @@ impl Script {
     pub fn new(script: Handle<RhaiScript>) -> Self {
         Self {
             handles: vec![script],
+            props: HashMap::default(),
         }
+    }
+
+    /// Sets this entity's value of the scripts' top-level variable `name`
+    /// (see [Per-instance properties](Script#per-instance-properties)).
+    ///
+    /// ```
+    /// # use bevy::prelude::*;
+    /// # use bevy_rhai_hot::prelude::*;
+    /// fn spawn(mut commands: Commands, assets: Res<AssetServer>) {
+    ///     // scripts/enemy.rhai starts with `let speed = 2.0;`
+    ///     commands.spawn(Script::new(assets.load("scripts/enemy.rhai")).with_prop("speed", 4.0));
+    /// }
+    /// ```
+    #[must_use]
+    pub fn with_prop(mut self, name: impl Into<String>, value: impl Into<PropValue>) -> Self {
+        self.props.insert(name.into(), value.into());
+        self
     }
 
     /// Attaches another script, which runs after the ones before it.
@@ -137,6 +250,13 @@ pub(crate) struct ScriptSlot {
     pub(crate) compiled: Option<Arc<CompiledScript>>,
     /// Whether `init()` has run.
     pub(crate) started: bool,
+    /// Timers this script set on this entity (`after`, `every`).
+    #[serde(default, skip_serializing_if = "Timers::is_empty")]
+    pub(crate) timers: Timers,
+    /// The property values last written into `vars`, so that only edited
+    /// properties are written again.
+    #[serde(default, skip_serializing_if = "HashMap::is_empty")]
+    pub(crate) applied_props: HashMap<String, PropValue>,
     /// Whether the plugin said that this slot's handle will never load.
     #[serde(skip)]
     pub(crate) reported_unloadable: bool,
@@ -152,6 +272,8 @@ impl ScriptSlot {
             id: Some(handle.id()),
             compiled: None,
             started: false,
+            timers: Timers::default(),
+            applied_props: HashMap::default(),
             reported_unloadable: false,
             vars: Scope::new(),
         }
@@ -164,6 +286,28 @@ impl ScriptSlot {
                 .path()
                 .is_some_and(|path| path.to_string() == self.path),
         }
+    }
+
+    /// Writes the properties that differ from those last written; returns
+    /// the names no variable of this script has.
+    pub(crate) fn apply_props<'a>(
+        &mut self,
+        props: &'a HashMap<String, PropValue>,
+    ) -> Vec<&'a str> {
+        let mut unknown = Vec::new();
+        for (name, value) in props {
+            if self.applied_props.get(name) == Some(value) {
+                continue;
+            }
+            match self.vars.get_mut(name) {
+                Some(var) => {
+                    *var = value.to_dynamic();
+                    self.applied_props.insert(name.clone(), value.clone());
+                }
+                None => unknown.push(name.as_str()),
+            }
+        }
+        unknown
     }
 
     /// Gives the slot a new live version: existing variables keep their

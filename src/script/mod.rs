@@ -11,6 +11,7 @@ pub(crate) mod constants;
 mod error;
 pub mod hooks;
 pub(crate) mod outline;
+pub mod timers;
 
 pub(crate) use compiled::hash_of;
 pub use compiled::{CompiledScript, ParsedScript};
