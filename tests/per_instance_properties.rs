@@ -34,6 +34,33 @@ fn a_property_overrides_the_default_before_init() {
     assert_eq!(h.state::<f64>(plain, "seen_at_init"), Some(1.0));
 }
 
+#[derive(serde::Serialize)]
+struct Tuning {
+    speed: f64,
+}
+
+#[test]
+fn properties_come_from_any_serde_map() {
+    let mut h = Harness::new();
+    h.write("scripts/mover.rhai", MOVER);
+    let script = h.load("scripts/mover.rhai");
+    let entity = h
+        .app
+        .world_mut()
+        .spawn(
+            Script::new(script)
+                .with_props(&Tuning { speed: 6.0 })
+                .unwrap(),
+        )
+        .id();
+    h.run_until_ready(entity);
+    assert_eq!(h.state::<f64>(entity, "seen_at_init"), Some(6.0));
+    let error = Script::new(Handle::default())
+        .with_props(&[1, 2])
+        .unwrap_err();
+    assert!(error.contains("map"), "{error}");
+}
+
 #[test]
 fn scripts_spawn_with_properties() {
     let mut h = Harness::new();

@@ -159,6 +159,42 @@ impl Script {
         self
     }
 
+    /// Sets several properties at once from anything that serializes to a
+    /// map (a struct, a `HashMap`, a `rhai::Map`): each field is a property.
+    ///
+    /// ```
+    /// # use bevy_rhai_hot::prelude::*;
+    /// #[derive(serde::Serialize)]
+    /// struct Tuning {
+    ///     speed: f64,
+    ///     name: String,
+    /// }
+    /// # let handle = Default::default();
+    /// let script = Script::new(handle)
+    ///     .with_props(&Tuning { speed: 4.0, name: "scout".into() })
+    ///     .expect("a map of numbers and strings");
+    /// ```
+    ///
+    /// Fails, naming the field, when `props` is not a map or a field is not
+    /// a bool, integer, number, string or `Vec3`.
+    pub fn with_props(mut self, props: &impl Serialize) -> Result<Self, String> {
+        let value = rhai::serde::to_dynamic(props).map_err(|error| error.to_string())?;
+        let map = value
+            .try_cast::<rhai::Map>()
+            .ok_or("properties must serialize to a map")?;
+        for (name, value) in map {
+            let prop = PropValue::from_dynamic(&value).ok_or_else(|| {
+                format!(
+                    "the property '{name}' is a {}; properties are bools, integers, numbers, \
+                     strings or Vec3",
+                    value.type_name()
+                )
+            })?;
+            self.props.insert(name.to_string(), prop);
+        }
+        Ok(self)
+    }
+
     /// Attaches another script, which runs after the ones before it.
     #[must_use]
     pub fn with(mut self, script: Handle<RhaiScript>) -> Self {
