@@ -61,7 +61,18 @@ fn own_transform(entity: &EntityMut) -> ScriptResult<Transform> {
         .ok_or_else(|| format!("entity {} has no Transform", entity.id()).into())
 }
 
+/// A transform with NaN or infinity in it would spread through the game
+/// (physics, rendering) without a word: refuse it where the script wrote it.
+fn finite(transform: Transform) -> ScriptResult<Transform> {
+    if transform.is_finite() {
+        Ok(transform)
+    } else {
+        Err(format!("refusing a Transform with NaN or infinite values: {transform:?}").into())
+    }
+}
+
 fn set_own_transform(entity: &mut EntityMut, transform: Transform) -> ScriptResult<()> {
+    let transform = finite(transform)?;
     let id = entity.id();
     let mut current = entity
         .get_mut::<Transform>()
@@ -78,6 +89,7 @@ fn read_transform(world: &World, entity: Entity) -> ScriptResult<Transform> {
 }
 
 fn write_transform(world: &mut World, entity: Entity, transform: Transform) -> ScriptResult<()> {
+    let transform = finite(transform)?;
     let mut current = world
         .get_mut::<Transform>(entity)
         .ok_or_else(|| format!("entity {entity} has no Transform"))?;

@@ -24,6 +24,10 @@ impl LoggedErrors {
 }
 
 /// Logs `error` (once per distinct error) and sends it as a message.
+///
+/// A runtime error is the same error when it comes from the same place
+/// (script, line, column, handler), whatever its text: an error whose text
+/// changes every frame (an index, a counter in a `throw`) logs once.
 pub(crate) fn report(world: &mut World, error: ScriptError) {
     let key = match &error {
         ScriptError::Runtime {
@@ -31,7 +35,10 @@ pub(crate) fn report(world: &mut World, error: ScriptError) {
             function,
             message,
             ..
-        } => format!("{location} {function} {message}"),
+        } if location.line.is_none() => format!("{location} {function} {message}"),
+        ScriptError::Runtime {
+            location, function, ..
+        } => format!("{location} {function}"),
         other => other.to_string(),
     };
     if world.resource_mut::<LoggedErrors>().0.insert(key) {

@@ -14,7 +14,7 @@ use super::dispatch::{LoggedErrors, call_with_arity, put_slots, report, take_slo
 use super::state::ScriptState;
 use crate::asset::{LiveByPath, RhaiScript};
 use crate::engine::RhaiEngine;
-use crate::script::hooks::ON_RELOAD;
+use crate::script::hooks::{INIT, ON_DETACH, ON_RELOAD};
 use crate::script::outline::{FunctionDiff, FunctionKey, Outline};
 use crate::script::{CompiledScript, ScriptError, ScriptLocation};
 
@@ -322,8 +322,11 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
         return Change::None;
     }
     entry.last_seen = Some(hash);
-    if blank && entry.live.is_some() {
-        debug!("{path}: blank, the running version stays");
+    // A blank file is most likely a save in progress. Before any text
+    // arrived it does not count as the script's first version either, or
+    // entities would start (and skip `init()`) on an empty script.
+    if blank {
+        debug!("{path}: blank; waiting for the script's text");
         return Change::None;
     }
     let compiled = match version {
@@ -340,6 +343,7 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
     let previous = entry.live.replace(compiled.clone());
     live_scripts.by_path.set(compiled.clone());
     world.resource_mut::<LoggedErrors>().forget_script(&path);
+    warn_uncallable_handlers(&compiled);
     let Some(previous) = previous else {
         debug!("{path}: loaded");
         return Change::None;
@@ -364,6 +368,25 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
     );
     info!("{reloaded}");
     Change::Reloaded(compiled, reloaded)
+}
+
+/// Warns, once per version, about handlers the plugin can never call
+/// because they take more parameters than it passes (`on_update(a, b)`).
+fn warn_uncallable_handlers(compiled: &CompiledScript) {
+    for (name, arity) in compiled.outline().functions.keys() {
+        let most = match name.as_str() {
+            INIT | ON_DETACH => 0,
+            name if name.starts_with("on_") => 1,
+            _ => continue,
+        };
+        if *arity > most && compiled.handler_arity(name, most).is_none() {
+            let location = ScriptLocation::new(compiled.path(), compiled.definition(name));
+            warn!(
+                "{location}: {name} takes {arity} parameters and is never called: the plugin \
+                 calls {name} with at most {most}"
+            );
+        }
+    }
 }
 
 /// Switches every started entity running `id` to the new version, keeping

@@ -291,3 +291,49 @@ impl Harness {
         self.recorded::<ScriptReloaded>()
     }
 }
+
+/// Log lines (level and message) emitted on this thread while `f` runs.
+pub fn capture_logs<R>(f: impl FnOnce() -> R) -> (R, Vec<(bevy::log::Level, String)>) {
+    use bevy::log::tracing;
+    use bevy::log::tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+    use bevy::log::tracing_subscriber::registry::Registry;
+
+    #[derive(Clone, Default)]
+    struct Capture(Arc<Mutex<Vec<(tracing::Level, String)>>>);
+
+    struct Message(String);
+    impl tracing::field::Visit for Message {
+        fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+            if field.name() == "message" {
+                self.0 = format!("{value:?}");
+            }
+        }
+    }
+
+    impl<S: tracing::Subscriber> Layer<S> for Capture {
+        fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
+            let mut message = Message(String::new());
+            event.record(&mut message);
+            self.0
+                .lock()
+                .unwrap()
+                .push((*event.metadata().level(), message.0));
+        }
+    }
+
+    // Captures run one at a time, and each makes every log call site ask
+    // again whether anyone listens: a call site first reached on a thread
+    // with no subscriber would otherwise stay silent for this one too.
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+    let _one = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poison| poison.into_inner());
+    let capture = Capture::default();
+    let subscriber = Registry::default().with(capture.clone());
+    let result = tracing::subscriber::with_default(subscriber, || {
+        tracing::callsite::rebuild_interest_cache();
+        f()
+    });
+    let lines = capture.0.lock().unwrap().clone();
+    (result, lines)
+}
