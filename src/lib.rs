@@ -15,7 +15,9 @@
 //!   Bevy's 300 ms file debounce.
 //! - `on_update(dt)` runs every frame; entity events ([`RhaiAppExt`]) and
 //!   [`ScriptEvent`] messages run `on_<name>` handlers. Scripts act on the ECS
-//!   through the functions listed in [`api`], in groups the app chooses.
+//!   through the functions listed in [`api`], in groups the app chooses:
+//!   any reflected component or resource by name ([`api::ecs`]), queries,
+//!   spawning, timers, events to other scripts and to Rust.
 //!
 //! # Quick start
 //!
@@ -59,6 +61,7 @@
 //! | the script first runs on an entity | `init()` |
 //! | every frame | `on_update(dt)` |
 //! | an event named `hit` reaches the entity | `on_hit(payload)` |
+//! | a timer set with `after(secs, "name")` or `every(..)` comes due | `name()` or `name(payload)` |
 //! | an edit changed the script (a patch or a replace) | `on_reload(changes)`, state kept |
 //! | the script leaves the entity | `on_detach()` |
 //!
