@@ -80,6 +80,14 @@ struct Tag {
     id: u32,
 }
 
+/// No `Default` and an `Option` field: built from the script's map alone.
+#[derive(Component, Reflect, Debug, PartialEq)]
+#[reflect(Component)]
+struct Marked {
+    id: u32,
+    note: Option<String>,
+}
+
 #[derive(Component, Reflect, Default)]
 #[reflect(Component, Default)]
 struct Secret {
@@ -96,6 +104,7 @@ fn register(app: &mut App) {
         .register_type::<Score>()
         .register_type::<Stats>()
         .register_type::<Tag>()
+        .register_type::<Marked>()
         .register_type::<Secret>()
         .insert_resource(Score { points: 0 });
 }
@@ -347,6 +356,7 @@ fn insert_remove_and_spawn_with_components() {
     me.insert("Stunned", #{ secs: 2.0 });
     me.insert("Frozen");
     me.insert("Tag", #{ id: 7 });
+    me.insert("Marked", #{ id: 2, note: "boss" });
     me.remove("Health");
     let child = spawn_with("scripts/child.rhai", #{ Velocity: #{ linvel: vec3(1, 2, 3) }, Stunned: #{ by: me } });
     let plain = spawn_entity(#{ Health: #{ hp: 3.0 } });
@@ -364,6 +374,13 @@ fn insert_remove_and_spawn_with_components() {
     );
     assert!(world.get::<Frozen>(entity).is_some());
     assert_eq!(world.get::<Tag>(entity), Some(&Tag { id: 7 }));
+    assert_eq!(
+        world.get::<Marked>(entity),
+        Some(&Marked {
+            id: 2,
+            note: Some("boss".into())
+        })
+    );
     assert!(world.get::<Health>(entity).is_none());
     let out = world
         .get::<ScriptState>(entity)

@@ -372,20 +372,7 @@ pub(super) fn apply(
             let info = current
                 .get_represented_enum_info()
                 .ok_or("the enum's type is not known")?;
-            let (variant, fields): (String, Option<Dynamic>) = if is_option(&type_path) {
-                if value.is_unit() {
-                    ("None".into(), None)
-                } else {
-                    ("Some".into(), Some(value.clone()))
-                }
-            } else if let Some(name) = value.read_lock::<rhai::ImmutableString>() {
-                (name.to_string(), None)
-            } else if let Some(map) = value.read_lock::<Map>()
-                && map.len() == 1
-            {
-                let (name, fields) = map.iter().next().expect("one entry");
-                (name.to_string(), Some(fields.clone()))
-            } else {
+            let Some((variant, fields)) = variant_of(&type_path, value) else {
                 return Err(expected(
                     &format!(
                         "a variant of {} (its name, or #{{ Variant: fields }})",
@@ -458,6 +445,25 @@ fn apply_items(
         apply_at(index, item)?;
     }
     Ok(())
+}
+
+/// The variant a script value names for an enum of type `type_path`, and
+/// the value of its fields: `()` or a value for an `Option`, a name, or
+/// `#{ Variant: fields }`.
+fn variant_of(type_path: &str, value: &Dynamic) -> Option<(String, Option<Dynamic>)> {
+    if is_option(type_path) {
+        return Some(if value.is_unit() {
+            ("None".into(), None)
+        } else {
+            ("Some".into(), Some(value.clone()))
+        });
+    }
+    if let Some(name) = value.read_lock::<rhai::ImmutableString>() {
+        return Some((name.to_string(), None));
+    }
+    let map = value.read_lock::<Map>()?;
+    let (name, fields) = map.iter().next().filter(|_| map.len() == 1)?;
+    Some((name.to_string(), Some(fields.clone())))
 }
 
 fn build_variant(
@@ -559,14 +565,7 @@ fn build(
             Ok(Box::new(dynamic))
         }
         TypeInfo::Enum(info) => {
-            let (name, fields) = if let Some(name) = value.read_lock::<rhai::ImmutableString>() {
-                (name.to_string(), None)
-            } else if let Some(map) = value.read_lock::<Map>()
-                && map.len() == 1
-            {
-                let (name, fields) = map.iter().next().expect("one entry");
-                (name.to_string(), Some(fields.clone()))
-            } else {
+            let Some((name, fields)) = variant_of(info.type_path(), value) else {
                 return Err(expected("an enum variant", value));
             };
             let variant = info.variant(&name).ok_or_else(|| {
