@@ -87,43 +87,91 @@ impl fmt::Debug for ResourceRef {
     }
 }
 
-pub(super) fn register(engine: &mut Engine) {
+/// What the two live handles share: reading and writing the value they
+/// point at, whole or one field.
+trait LiveHandle: Clone + Send + Sync + 'static {
+    fn read(&self, world: &World, field: Option<&str>) -> ScriptResult<Dynamic>;
+    fn write(&self, world: &mut World, field: Option<&str>, value: &Dynamic) -> ScriptResult<()>;
+    fn describe(&self) -> String;
+}
+
+impl LiveHandle for ComponentRef {
+    fn read(&self, world: &World, field: Option<&str>) -> ScriptResult<Dynamic> {
+        read_on(world, self.entity, &self.resolved, field)
+    }
+
+    fn write(&self, world: &mut World, field: Option<&str>, value: &Dynamic) -> ScriptResult<()> {
+        write_on(world, self.entity, &self.resolved, field, value)
+    }
+
+    fn describe(&self) -> String {
+        describe(self, self.resolved.target.name)
+    }
+}
+
+impl LiveHandle for ResourceRef {
+    fn read(&self, world: &World, field: Option<&str>) -> ScriptResult<Dynamic> {
+        let entity = resource_entity(world, &self.resolved)?;
+        read_on(world, entity, &self.resolved, field)
+    }
+
+    fn write(&self, world: &mut World, field: Option<&str>, value: &Dynamic) -> ScriptResult<()> {
+        let entity = resource_entity(world, &self.resolved)?;
+        write_on(world, entity, &self.resolved, field, value)
+    }
+
+    fn describe(&self) -> String {
+        describe(self, self.resolved.target.name)
+    }
+}
+
+/// `Health #{"hp": 3.0}`, or the handle's name when it points at nothing.
+fn describe(handle: &(impl LiveHandle + fmt::Debug), name: &str) -> String {
+    with_script_world(|world, _| handle.read(world, None))
+        .ok()
+        .and_then(Result::ok)
+        .map_or_else(
+            || format!("{handle:?} (gone)"),
+            |value| format!("{name} {value}"),
+        )
+}
+
+/// A handle type's field indexers, `value()` and printing.
+fn register_handle<H: LiveHandle + fmt::Debug>(engine: &mut Engine, name: &str) {
     engine
-        .register_type_with_name::<ComponentRef>("ComponentRef")
-        .register_type_with_name::<ResourceRef>("ResourceRef")
+        .register_type_with_name::<H>(name)
+        .register_indexer_get(|handle: &mut H, field: &str| {
+            with_script_world(|world, _| handle.read(world, Some(field)))?
+        })
+        .register_indexer_set(|handle: &mut H, field: &str, value: Dynamic| {
+            with_script_world(|world, _| handle.write(world, Some(field), &value))?
+        })
+        .register_fn("value", |handle: &mut H| {
+            with_script_world(|world, _| handle.read(world, None))?
+        })
+        .register_fn("to_string", |handle: &mut H| handle.describe())
+        .register_fn("to_debug", |handle: &mut H| handle.describe());
+}
+
+/// A property function on a handle type for struct field `field`.
+fn register_field<H: LiveHandle>(engine: &mut Engine, field: &str) {
+    let (get, set) = (field.to_owned(), field.to_owned());
+    engine
+        .register_get(field, move |handle: &mut H| {
+            with_script_world(|world, _| handle.read(world, Some(&get)))?
+        })
+        .register_set(field, move |handle: &mut H, value: Dynamic| {
+            with_script_world(|world, _| handle.write(world, Some(&set), &value))?
+        });
+}
+
+pub(super) fn register(engine: &mut Engine) {
+    register_handle::<ComponentRef>(engine, "ComponentRef");
+    register_handle::<ResourceRef>(engine, "ResourceRef");
+    engine
         .register_indexer_get(|entity: &mut Entity, name: &str| component_ref(*entity, name))
         .register_indexer_set(|entity: &mut Entity, name: &str, value: Dynamic| {
             set_component(*entity, name, value)
-        })
-        .register_indexer_get(|handle: &mut ComponentRef, field: &str| {
-            with_script_world(|world, _| read_component(world, handle, Some(field)))?
-        })
-        .register_indexer_set(|handle: &mut ComponentRef, field: &str, value: Dynamic| {
-            with_script_world(|world, _| write_component(world, handle, Some(field), &value))?
-        })
-        .register_fn("value", |handle: &mut ComponentRef| {
-            with_script_world(|world, _| read_component(world, handle, None))?
-        })
-        .register_fn("to_string", |handle: &mut ComponentRef| {
-            describe_component(handle)
-        })
-        .register_fn("to_debug", |handle: &mut ComponentRef| {
-            describe_component(handle)
-        })
-        .register_indexer_get(|handle: &mut ResourceRef, field: &str| {
-            with_script_world(|world, _| read_resource(world, handle, Some(field)))?
-        })
-        .register_indexer_set(|handle: &mut ResourceRef, field: &str, value: Dynamic| {
-            with_script_world(|world, _| write_resource(world, handle, Some(field), &value))?
-        })
-        .register_fn("value", |handle: &mut ResourceRef| {
-            with_script_world(|world, _| read_resource(world, handle, None))?
-        })
-        .register_fn("to_string", |handle: &mut ResourceRef| {
-            describe_resource(handle)
-        })
-        .register_fn("to_debug", |handle: &mut ResourceRef| {
-            describe_resource(handle)
         })
         .register_fn("has", |entity: &mut Entity, name: &str| has(*entity, name))
         .register_fn("exists", |entity: &mut Entity| {
@@ -211,22 +259,8 @@ pub(crate) fn register_properties(engine: &mut Engine, names: &PropertyNames) {
             });
     }
     for field in &names.fields {
-        let (get, set) = (field.clone(), field.clone());
-        engine
-            .register_get(field, move |handle: &mut ComponentRef| {
-                with_script_world(|world, _| read_component(world, handle, Some(&get)))?
-            })
-            .register_set(field, move |handle: &mut ComponentRef, value: Dynamic| {
-                with_script_world(|world, _| write_component(world, handle, Some(&set), &value))?
-            });
-        let (get, set) = (field.clone(), field.clone());
-        engine
-            .register_get(field, move |handle: &mut ResourceRef| {
-                with_script_world(|world, _| read_resource(world, handle, Some(&get)))?
-            })
-            .register_set(field, move |handle: &mut ResourceRef, value: Dynamic| {
-                with_script_world(|world, _| write_resource(world, handle, Some(&set), &value))?
-            });
+        register_field::<ComponentRef>(engine, field);
+        register_field::<ResourceRef>(engine, field);
     }
 }
 
@@ -287,10 +321,10 @@ fn set_component(entity: Entity, name: &str, value: Dynamic) -> ScriptResult<()>
 /// A value with any handles in it replaced by the values they point at.
 fn resolve_handles(world: &World, value: &Dynamic) -> ScriptResult<Dynamic> {
     if let Some(handle) = value.read_lock::<ComponentRef>() {
-        return read_on(world, handle.entity, &handle.resolved, None);
+        return handle.read(world, None);
     }
     if let Some(handle) = value.read_lock::<ResourceRef>() {
-        return read_resource(world, &handle, None);
+        return handle.read(world, None);
     }
     if let Some(map) = value.read_lock::<Map>() {
         let mut resolved = Map::new();
@@ -395,23 +429,6 @@ fn write_on(
         .map_err(|error| format!("cannot write {what} of entity {entity}: {error}").into())
 }
 
-fn read_component(
-    world: &World,
-    handle: &ComponentRef,
-    field: Option<&str>,
-) -> ScriptResult<Dynamic> {
-    read_on(world, handle.entity, &handle.resolved, field)
-}
-
-fn write_component(
-    world: &mut World,
-    handle: &ComponentRef,
-    field: Option<&str>,
-    value: &Dynamic,
-) -> ScriptResult<()> {
-    write_on(world, handle.entity, &handle.resolved, field, value)
-}
-
 /// The entity a resource lives on (resources are entities in Bevy 0.19).
 fn resource_entity(world: &World, resolved: &Resolved) -> ScriptResult<Entity> {
     world
@@ -419,45 +436,6 @@ fn resource_entity(world: &World, resolved: &Resolved) -> ScriptResult<Entity> {
         .get_id(resolved.target.type_id)
         .and_then(|id| world.resource_entities().get(id))
         .ok_or_else(|| format!("the resource {} does not exist", resolved.target.name).into())
-}
-
-fn read_resource(
-    world: &World,
-    handle: &ResourceRef,
-    field: Option<&str>,
-) -> ScriptResult<Dynamic> {
-    let entity = resource_entity(world, &handle.resolved)?;
-    read_on(world, entity, &handle.resolved, field)
-}
-
-fn write_resource(
-    world: &mut World,
-    handle: &ResourceRef,
-    field: Option<&str>,
-    value: &Dynamic,
-) -> ScriptResult<()> {
-    let entity = resource_entity(world, &handle.resolved)?;
-    write_on(world, entity, &handle.resolved, field, value)
-}
-
-fn describe_component(handle: &ComponentRef) -> String {
-    with_script_world(|world, _| read_component(world, handle, None))
-        .ok()
-        .and_then(Result::ok)
-        .map_or_else(
-            || format!("{handle:?} (gone)"),
-            |value| format!("{} {value}", handle.resolved.target.name),
-        )
-}
-
-fn describe_resource(handle: &ResourceRef) -> String {
-    with_script_world(|world, _| read_resource(world, handle, None))
-        .ok()
-        .and_then(Result::ok)
-        .map_or_else(
-            || format!("{handle:?} (gone)"),
-            |value| format!("{} {value}", handle.resolved.target.name),
-        )
 }
 
 fn has(entity: Entity, name: &str) -> ScriptResult<bool> {
