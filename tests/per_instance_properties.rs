@@ -17,6 +17,17 @@ fn init() { seen_at_init = speed; }
 fn on_update() { moved += speed; }
 "#;
 
+/// An app with one entity running `MOVER`, its `Script` made by `with`,
+/// once the script has started.
+fn mover_with(with: impl FnOnce(Script) -> Script) -> (Harness, Entity) {
+    let mut h = Harness::new();
+    h.write("scripts/mover.rhai", MOVER);
+    let script = h.load("scripts/mover.rhai");
+    let entity = h.app.world_mut().spawn(with(Script::new(script))).id();
+    h.run_until_ready(entity);
+    (h, entity)
+}
+
 #[test]
 fn a_property_overrides_the_default_before_init() {
     let mut h = Harness::new();
@@ -86,15 +97,7 @@ fn scripts_spawn_with_properties() {
 
 #[test]
 fn editing_a_property_through_reflection_reaches_the_script_next_frame() {
-    let mut h = Harness::new();
-    h.write("scripts/mover.rhai", MOVER);
-    let script = h.load("scripts/mover.rhai");
-    let entity = h
-        .app
-        .world_mut()
-        .spawn(Script::new(script).with_prop("speed", 2.0))
-        .id();
-    h.run_until_ready(entity);
+    let (mut h, entity) = mover_with(|script| script.with_prop("speed", 2.0));
     let moved: f64 = h.state(entity, "moved").unwrap();
 
     // As an inspector would: through the type registry, by field name.
@@ -164,15 +167,7 @@ fn reloads_keep_overridden_values_and_edits_only_touch_edited_props() {
 
 #[test]
 fn a_property_no_variable_has_is_reported() {
-    let mut h = Harness::new();
-    h.write("scripts/mover.rhai", MOVER);
-    let script = h.load("scripts/mover.rhai");
-    let entity = h
-        .app
-        .world_mut()
-        .spawn(Script::new(script).with_prop("sped", 3.0))
-        .id();
-    h.run_until_ready(entity);
+    let (mut h, _) = mover_with(|script| script.with_prop("sped", 3.0));
     h.updates(3);
     let errors = h.errors();
     assert_eq!(errors.len(), 1, "{errors:?}");
