@@ -19,6 +19,8 @@
 //! | | `emit(target, name)`, `emit(target, name, payload)` | runs `on_<name>(payload)` in the scripts of `target` (an entity or an array of entities) next frame, as a [`ScriptEvent`](crate::ScriptEvent) |
 //! | | `emit_all(name)`, `emit_all(name, payload)` | the same for every scripted entity |
 //! | | `trigger(name, payload)` | triggers a Rust `EntityEvent` registered with [`RhaiAppExt::add_event_from_script`](crate::RhaiAppExt::add_event_from_script), at once |
+//! | [`Input`](ScriptApi::Input) | `key_pressed(name)`, `key_just_pressed(name)`, `key_just_released(name)` | a key's state this frame, from Bevy's `ButtonInput<KeyCode>`: `key_pressed("Space")`, `key_pressed("W")`, `key_just_pressed("ArrowUp")` |
+//! | | `mouse_pressed(name)`, `mouse_just_pressed(name)`, `mouse_just_released(name)` | the same for `ButtonInput<MouseButton>`: `mouse_pressed("Left")` |
 //! | [`Timers`](ScriptApi::Timers) | `after(secs, "name")`, `after(secs, "name", payload)` | calls `name()` (or `name(payload)`) on this entity once, `secs` of game time later; returns a handle |
 //! | | `every(secs, "name")`, `every(secs, "name", payload)` | the same, every `secs` |
 //! | | `cancel(handle)` | stops a timer; `true` if it was running |
@@ -35,6 +37,7 @@
 
 pub mod ecs;
 mod entity;
+mod input;
 mod math;
 mod messages;
 mod time;
@@ -48,6 +51,22 @@ pub(crate) use ecs::{PropertyNames, ReflectedTypes, ScriptQueries, register_prop
 pub(crate) use messages::ScriptMessageRoutes;
 
 type ScriptResult<T> = Result<T, Box<EvalAltResult>>;
+
+/// "did you mean A, B?" with up to three of `known` that are close to
+/// `name` (ignoring case), or `None` when nothing is close.
+pub(crate) fn did_you_mean<'a>(name: &str, known: impl Iterator<Item = &'a str>) -> Option<String> {
+    let name = name.to_lowercase();
+    let mut close: Vec<(usize, &str)> = known
+        .map(|known| (strsim::levenshtein(&name, &known.to_lowercase()), known))
+        .filter(|(distance, known)| *distance <= (known.len() / 3).max(2))
+        .collect();
+    close.sort();
+    close.dedup_by_key(|(_, known)| *known);
+    (!close.is_empty()).then(|| {
+        let names: Vec<&str> = close.iter().take(3).map(|(_, known)| *known).collect();
+        format!("did you mean {}?", names.join(", "))
+    })
+}
 
 /// A group of functions that the plugin registers for scripts (see the
 /// [module documentation](self) for what each holds).
@@ -68,6 +87,10 @@ pub enum ScriptApi {
     Messages,
     /// `after(secs, "name")`, `every(secs, "name")`, `cancel(handle)`.
     Timers,
+    /// `key_pressed("Space")`, `key_just_pressed`, `mouse_pressed("Left")`
+    /// and the like, from Bevy's `ButtonInput` resources; every button reads
+    /// as released in an app without Bevy's `InputPlugin`.
+    Input,
     /// Any reflected component or resource by name, queries, inserting,
     /// removing and spawning with components (see the `ecs` table above).
     Ecs,
@@ -75,13 +98,14 @@ pub enum ScriptApi {
 
 impl ScriptApi {
     /// Every group, in the order the plugin registers them.
-    pub const ALL: [ScriptApi; 7] = [
+    pub const ALL: [ScriptApi; 8] = [
         Self::Entity,
         Self::Math,
         Self::Transform,
         Self::Time,
         Self::Messages,
         Self::Timers,
+        Self::Input,
         Self::Ecs,
     ];
 
@@ -97,6 +121,7 @@ impl ScriptApi {
             Self::Time => time::register(engine),
             Self::Messages => messages::register(engine),
             Self::Timers => timers::register(engine),
+            Self::Input => input::register(engine),
             Self::Ecs => {
                 math::register(engine);
                 ecs::register(engine);

@@ -8,6 +8,7 @@ use bevy::ecs::reflect::ReflectComponent;
 use bevy::prelude::*;
 use bevy::reflect::{TypeRegistration, TypeRegistry};
 
+use crate::api::did_you_mean;
 use crate::runtime::{Script, ScriptState};
 
 /// Which components and resources scripts may see and change.
@@ -222,38 +223,20 @@ pub(crate) fn resolve(
             "several types are named {name}: give the full type path (for example \"my_game::{name}\")"
         ));
     }
-    let mut close: Vec<(usize, &str)> = registry
+    let known = registry
         .iter()
         .filter(|registration| kind.matches(registration) && access.permits(registration.type_id()))
-        .map(|registration| registration.type_info().type_path_table().short_path())
-        .map(|known| {
-            (
-                strsim::levenshtein(&name.to_lowercase(), &known.to_lowercase()),
-                known,
-            )
-        })
-        .filter(|(distance, known)| *distance <= (known.len() / 3).max(2))
-        .collect();
-    close.sort();
-    let hint = match close.as_slice() {
-        [] => format!(
+        .map(|registration| registration.type_info().type_path_table().short_path());
+    let hint = did_you_mean(name, known).unwrap_or_else(|| {
+        format!(
             "register it with app.register_type::<{name}>() and #[reflect({})]",
             if kind == Kind::Component {
                 "Component"
             } else {
                 "Resource"
             }
-        ),
-        names => format!(
-            "did you mean {}?",
-            names
-                .iter()
-                .take(3)
-                .map(|(_, name)| *name)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    };
+        )
+    });
     Err(format!(
         "no {} named '{name}' is available to scripts; {hint}",
         kind.word()
