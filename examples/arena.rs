@@ -181,7 +181,8 @@ fn set_up_arena(burst: u32) -> impl Fn(Commands, Res<AssetServer>) {
         ));
         commands.spawn((
             Name::new("spawner"),
-            Script::new(assets.load("scripts/arena/spawner.rhai")).with_prop("burst", i64::from(burst)),
+            Script::new(assets.load("scripts/arena/spawner.rhai"))
+                .with_prop("burst", i64::from(burst)),
         ));
         commands.spawn((
             Text2d::new(""),
@@ -203,7 +204,10 @@ fn send_collisions(
         for (b, b_at, b_collider) in &all[index + 1..] {
             let reach = a_collider.radius + b_collider.radius;
             if a_collider.layer != b_collider.layer
-                && a_at.translation.truncate().distance_squared(b_at.translation.truncate())
+                && a_at
+                    .translation
+                    .truncate()
+                    .distance_squared(b_at.translation.truncate())
                     < reach * reach
             {
                 events.write(ScriptEvent::to(*a, "collide").with_payload(Dynamic::from(*b)));
@@ -270,7 +274,12 @@ fn press_keys(check: Res<Check>, mut keys: MessageWriter<KeyboardInput>) {
         }
     }
     if check.step == CheckStep::Play && check.release_keys {
-        for key in [KeyCode::Space, KeyCode::KeyA, KeyCode::KeyD, KeyCode::ArrowUp] {
+        for key in [
+            KeyCode::Space,
+            KeyCode::KeyA,
+            KeyCode::KeyD,
+            KeyCode::ArrowUp,
+        ] {
             press(key, false);
         }
     }
@@ -360,7 +369,12 @@ fn snapshot(world: &mut World) -> Snapshot {
         .map(|(entity, health, at, state)| {
             let age = state.get("age").and_then(|age| age.as_float().ok());
             let micros = age.map_or(-1, |age| (age * 1e6) as i64);
-            (entity, *health, at.translation.truncate().as_ivec2(), micros)
+            (
+                entity,
+                *health,
+                at.translation.truncate().as_ivec2(),
+                micros,
+            )
         })
         .collect();
     enemies.sort_by_key(|(entity, ..)| *entity);
@@ -406,7 +420,10 @@ fn run_check(world: &mut World) {
             let releasing = check.release_keys;
             let now = snapshot(world);
             if now.game.over {
-                return fail(world, format!("the player died in the scripted game: {now:?}"));
+                return fail(
+                    world,
+                    format!("the player died in the scripted game: {now:?}"),
+                );
             }
             if releasing {
                 // Keys were released last frame: pause with nothing held.
@@ -433,14 +450,20 @@ fn run_check(world: &mut World) {
                     before.player_health.hp,
                     before.enemies.len()
                 );
-                let enemy = world.resource::<Check>().output.join("assets/scripts/arena/enemy.rhai");
+                let enemy = world
+                    .resource::<Check>()
+                    .output
+                    .join("assets/scripts/arena/enemy.rhai");
                 let source = std::fs::read_to_string(&enemy).expect("read enemy.rhai");
                 let edited = source.replace(
                     "const COLOR = [0.95, 0.22, 0.28];",
                     "const COLOR = [0.2, 0.35, 1.0];",
                 );
                 if edited == source {
-                    return fail(world, "enemy.rhai has no `const COLOR = [0.95, 0.22, 0.28];`".into());
+                    return fail(
+                        world,
+                        "enemy.rhai has no `const COLOR = [0.95, 0.22, 0.28];`".into(),
+                    );
                 }
                 std::fs::write(&enemy, edited).expect("edit enemy.rhai");
                 let mut check = world.resource_mut::<Check>();
@@ -462,7 +485,10 @@ fn run_check(world: &mut World) {
                 let after = snapshot(world);
                 let (before, before_pixels) = world.resource::<Check>().before.clone().unwrap();
                 if after != before {
-                    return fail(world, format!("state changed across the edit:\n{before:?}\n{after:?}"));
+                    return fail(
+                        world,
+                        format!("state changed across the edit:\n{before:?}\n{after:?}"),
+                    );
                 }
                 let enough = (before.enemies.len() as u32 * 100).min(2_000);
                 let turned_blue = before_pixels.red >= enough
@@ -472,7 +498,9 @@ fn run_check(world: &mut World) {
                 if !turned_blue {
                     return fail(
                         world,
-                        format!("the enemies should go from red to blue: {before_pixels:?} then {after_pixels:?}"),
+                        format!(
+                            "the enemies should go from red to blue: {before_pixels:?} then {after_pixels:?}"
+                        ),
                     );
                 }
                 info!(
@@ -491,12 +519,20 @@ fn run_check(world: &mut World) {
                 let now = snapshot(world);
                 let (before, _) = world.resource::<Check>().before.clone().unwrap();
                 let moved = now.enemies.iter().any(|(entity, _, at, _)| {
-                    before.enemies.iter().any(|(was, _, then, _)| was == entity && then != at)
+                    before
+                        .enemies
+                        .iter()
+                        .any(|(was, _, then, _)| was == entity && then != at)
                 });
                 if !moved || now.game.score < before.game.score {
-                    return fail(world, format!("the game did not play on: {before:?} then {now:?}"));
+                    return fail(
+                        world,
+                        format!("the game did not play on: {before:?} then {now:?}"),
+                    );
                 }
-                info!("check passed: the edit went live with the game's state kept, and play went on");
+                info!(
+                    "check passed: the edit went live with the game's state kept, and play went on"
+                );
                 world.write_message(AppExit::Success);
                 world.resource_mut::<Check>().go(CheckStep::Done);
             }
@@ -511,9 +547,11 @@ fn take_screenshot(world: &mut World, output: &Path, name: &str, slot: usize) {
     world
         .spawn(Screenshot::primary_window())
         .observe(save_to_disk(output.join(format!("{name}.png"))))
-        .observe(move |captured: On<ScreenshotCaptured>, mut check: ResMut<Check>| {
-            check.shots[slot] = Some(enemy_pixels(&captured.image));
-        });
+        .observe(
+            move |captured: On<ScreenshotCaptured>, mut check: ResMut<Check>| {
+                check.shots[slot] = Some(enemy_pixels(&captured.image));
+            },
+        );
 }
 
 /// Counts the pixels of the enemies' red and of the blue the check turns

@@ -97,7 +97,10 @@ fn an_unknown_button_names_the_closest_ones() {
         error.contains("no KeyCode named 'Spcae'") && error.contains("did you mean Space"),
         "{error}"
     );
-    assert!(error.contains("typo.rhai:2:"), "the error names the line: {error}");
+    assert!(
+        error.contains("typo.rhai:2:"),
+        "the error names the line: {error}"
+    );
 }
 
 #[test]

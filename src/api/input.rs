@@ -84,8 +84,13 @@ impl<T: Typed + FromReflect + Copy> ButtonNames<T> {
         if let Some(button) = self.by_name.get(&name.to_lowercase()) {
             return Ok(*button);
         }
-        let hint = did_you_mean(name, self.spelled.iter().copied())
-            .unwrap_or_else(|| format!("names are {}'s variants, such as {}", self.what, self.spelled[..4].join(", ")));
+        let hint = did_you_mean(name, self.spelled.iter().copied()).unwrap_or_else(|| {
+            format!(
+                "names are {}'s variants, such as {}",
+                self.what,
+                self.spelled[..4].join(", ")
+            )
+        });
         Err(format!("no {} named '{name}'; {hint}", self.what).into())
     }
 }
