@@ -96,7 +96,7 @@ mod plugin;
 mod runtime;
 mod script;
 
-pub use api::{ScriptAccess, ScriptApi};
+pub use api::{ScriptAccess, ScriptApi, SpawnedByScript};
 pub use asset::{FastScriptReload, RhaiScript};
 pub use engine::{
     EngineSetup, RhaiEngine, ScriptLimits, script_entity, with_script_commands, with_script_entity,

@@ -10,7 +10,7 @@ use rhai::Engine;
 
 use crate::api::{
     PropertyNames, ReflectedTypes, ScriptAccess, ScriptApi, ScriptMessageRoutes, ScriptQueries,
-    register_properties,
+    ScriptSpawns, register_properties, start_spawn_frame,
 };
 use crate::asset::{RhaiScript, RhaiScriptLoader, ScriptExtensions};
 use crate::engine::{EngineSetup, EngineSetups, ScriptLimits, build_engine};
@@ -191,6 +191,8 @@ impl Plugin for RhaiPlugin {
             .init_resource::<LiveScripts>()
             .init_resource::<LoggedErrors>()
             .init_resource::<ScriptMessageRoutes>()
+            .init_resource::<ScriptSpawns>()
+            .insert_resource(self.limits.clone())
             .add_plugins(lifecycle_plugin)
             .configure_sets(
                 self.schedule,
@@ -204,7 +206,12 @@ impl Plugin for RhaiPlugin {
             .add_systems(
                 self.schedule,
                 (
-                    (apply_script_changes, apply_changed_props, start_pending)
+                    (
+                        start_spawn_frame,
+                        apply_script_changes,
+                        apply_changed_props,
+                        start_pending,
+                    )
                         .chain()
                         .in_set(RhaiSystems::Reload),
                     route_script_events.in_set(RhaiSystems::Events),

@@ -3,12 +3,14 @@
 use std::path::Component as PathPart;
 
 use bevy::asset::AssetPath;
+use bevy::ecs::lifecycle::HookContext;
+use bevy::ecs::world::DeferredWorld;
 use bevy::prelude::*;
 use rhai::{Engine, Map};
 
 use super::ScriptResult;
 use crate::asset::{RhaiScript, ScriptExtensions};
-use crate::engine::{script_entity, with_script_commands, with_script_world};
+use crate::engine::{ScriptLimits, script_entity, with_script_commands, with_script_world};
 use crate::runtime::{PropValue, Script};
 
 pub(super) fn register(engine: &mut Engine) {
@@ -38,10 +40,69 @@ pub(super) fn register(engine: &mut Engine) {
         });
 }
 
+/// Marks an entity that a script spawned (`spawn_script`, `spawn_with`,
+/// `spawn_entity`): they count against
+/// [`ScriptLimits::max_spawned_entities`] while they live.
+///
+/// The plugin counts a spawn when the script asks for it (the entity itself
+/// may arrive later, through commands) and uncounts it when this component
+/// goes; insert it only through scripts.
+#[derive(Component, Debug, Default)]
+#[component(on_remove = uncount_spawned)]
+pub struct SpawnedByScript;
+
+/// Entities spawned by scripts: in this frame, and alive now.
+#[derive(Resource, Default)]
+pub(crate) struct ScriptSpawns {
+    this_frame: usize,
+    alive: usize,
+}
+
+fn uncount_spawned(mut world: DeferredWorld, _: HookContext) {
+    if let Some(mut spawns) = world.get_resource_mut::<ScriptSpawns>() {
+        spawns.alive = spawns.alive.saturating_sub(1);
+    }
+}
+
+/// A new frame for [`ScriptLimits::max_spawns_per_frame`].
+pub(crate) fn start_spawn_frame(mut spawns: ResMut<ScriptSpawns>) {
+    spawns.this_frame = 0;
+}
+
+/// Takes one spawn from the limits, or says which limit refuses it. Every
+/// spawn from a script comes through here, so a script where every entity
+/// spawns two more cannot fill the world.
+pub(crate) fn take_spawn(world: &mut World) -> ScriptResult<()> {
+    let (per_frame, alive_at_most) = world
+        .get_resource::<ScriptLimits>()
+        .map_or((usize::MAX, usize::MAX), |limits| {
+            (limits.max_spawns_per_frame, limits.max_spawned_entities)
+        });
+    let mut spawns = world.get_resource_or_init::<ScriptSpawns>();
+    if spawns.this_frame >= per_frame {
+        return Err(format!(
+            "scripts spawned {per_frame} entities this frame, the limit \
+             (ScriptLimits::max_spawns_per_frame): this spawn is refused"
+        )
+        .into());
+    }
+    if spawns.alive >= alive_at_most {
+        return Err(format!(
+            "{alive_at_most} entities spawned by scripts are alive, the limit \
+             (ScriptLimits::max_spawned_entities): this spawn is refused until some are despawned"
+        )
+        .into());
+    }
+    spawns.this_frame += 1;
+    spawns.alive += 1;
+    Ok(())
+}
+
 fn spawn_script(path: &str, transform: Transform, props: &Map) -> ScriptResult<Entity> {
     with_script_world(|world, _| {
         let extensions = world.resource::<ScriptExtensions>().0;
         let path = script_path(path, extensions)?;
+        take_spawn(world)?;
         let mut script = Script::new(world.resource::<AssetServer>().load::<RhaiScript>(path));
         for (name, value) in props {
             let value = PropValue::from_dynamic(value).ok_or_else(|| {
@@ -53,7 +114,10 @@ fn spawn_script(path: &str, transform: Transform, props: &Map) -> ScriptResult<E
             })?;
             script = script.with_prop(name.to_string(), value);
         }
-        Ok(world.commands().spawn((script, transform)).id())
+        Ok(world
+            .commands()
+            .spawn((script, transform, SpawnedByScript))
+            .id())
     })?
 }
 

@@ -48,6 +48,8 @@ use rhai::{Engine, EvalAltResult};
 
 pub use ecs::{ComponentRef, ResourceRef, ScriptAccess, reflect_to_dynamic};
 pub(crate) use ecs::{PropertyNames, ReflectedTypes, ScriptQueries, register_properties};
+pub use entity::SpawnedByScript;
+pub(crate) use entity::{ScriptSpawns, start_spawn_frame};
 pub(crate) use messages::ScriptMessageRoutes;
 
 type ScriptResult<T> = Result<T, Box<EvalAltResult>>;

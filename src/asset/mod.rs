@@ -41,6 +41,56 @@ pub struct RhaiScript {
     compiled: Result<Arc<CompiledScript>, ScriptError>,
 }
 
+/// The UTF-8 byte-order mark.
+const BYTE_ORDER_MARK: &[u8] = "\u{feff}".as_bytes();
+
+/// Stack for compiling a script and running its top-level code, beyond
+/// what each call level may take: Bevy's IO threads, where loaders run,
+/// have small stacks, and a debug build of Rhai takes tens of KiB a level.
+const BASE_STACK: usize = 16 << 20;
+const STACK_PER_CALL_LEVEL: usize = 512 << 10;
+
+/// Runs `compile` on a thread of its own whose stack fits the engine's
+/// call-depth limit, so that deep (legal) recursion in top-level code
+/// cannot overflow the loading thread's stack and abort the process.
+fn on_script_stack<R: Send>(
+    engine: &Engine,
+    compile: impl FnOnce() -> R + Send,
+) -> std::io::Result<R> {
+    let stack = BASE_STACK + engine.max_call_levels() * STACK_PER_CALL_LEVEL;
+    std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new()
+            .name("rhai script compile".into())
+            .stack_size(stack)
+            .spawn_scoped(scope, compile)?;
+        Ok(thread
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+    })
+}
+
+/// The error for a file that is not UTF-8, at the first bad byte.
+fn not_utf8(path: &str, text: &[u8], error: &std::str::Utf8Error) -> ScriptError {
+    let valid = &text[..error.valid_up_to()];
+    let line_start = valid
+        .iter()
+        .rposition(|byte| *byte == b'\n')
+        .map_or(0, |at| at + 1);
+    let before = std::str::from_utf8(&valid[line_start..]).unwrap_or_default();
+    ScriptError::Compile {
+        location: ScriptLocation {
+            path: path.to_owned(),
+            line: Some(valid.iter().filter(|byte| **byte == b'\n').count() + 1),
+            column: Some(before.chars().count() + 1),
+        },
+        message: format!(
+            "the file is not UTF-8 text: byte 0x{:02x} at offset {} (save it as UTF-8)",
+            text[error.valid_up_to()],
+            error.valid_up_to()
+        ),
+    }
+}
+
 impl RhaiScript {
     /// Compiles `source` with `engine`, as a patch of `base` where it can be,
     /// and runs its top-level code once.
@@ -51,20 +101,24 @@ impl RhaiScript {
         base: Option<&CompiledScript>,
     ) -> Self {
         let content_hash = hash_of(source);
-        let compiled = match std::str::from_utf8(source) {
-            // Top-level code runs here: its `print` lines name the script.
-            Ok(text) => run_in_context(None, None, &path, None, || {
-                CompiledScript::compile(engine, &path, text, base)
+        // Several Windows editors start files with a byte-order mark, which
+        // Rhai would read as an unexpected character.
+        let text = source.strip_prefix(BYTE_ORDER_MARK).unwrap_or(source);
+        let compiled = match std::str::from_utf8(text) {
+            Ok(text) => on_script_stack(engine, || {
+                // Top-level code runs here: its `print` lines name the script.
+                run_in_context(None, None, &path, None, || {
+                    CompiledScript::compile(engine, &path, text, base)
+                })
+            })
+            .unwrap_or_else(|error| {
+                Err(ScriptError::Compile {
+                    location: ScriptLocation::new(&path, rhai::Position::NONE),
+                    message: format!("cannot start a thread to compile the script: {error}"),
+                })
             })
             .map(Arc::new),
-            Err(error) => Err(ScriptError::Compile {
-                location: ScriptLocation {
-                    path: path.clone(),
-                    line: None,
-                    column: None,
-                },
-                message: format!("the file is not UTF-8 text: {error}"),
-            }),
+            Err(error) => Err(not_utf8(&path, text, &error)),
         };
         Self {
             path,

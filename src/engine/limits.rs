@@ -1,10 +1,18 @@
 //! Limits that stop runaway scripts.
 
+use core::time::Duration;
+
+use bevy::prelude::Resource;
 use rhai::Engine;
 
 /// Limits that stop runaway scripts. Each limit that is hit ends the call
-/// with a [`ScriptError`](crate::ScriptError); the app goes on.
-#[derive(Clone, Debug, PartialEq)]
+/// with a [`ScriptError`](crate::ScriptError); the app goes on. A handler
+/// that hits one of Rhai's limits (operations, call depth, sizes) is
+/// suspended: it is not called again, on any entity, until its script is
+/// saved again (or [`CompiledScript::resume_handlers`](crate::CompiledScript::resume_handlers)).
+///
+/// The plugin keeps the limits it was given as a resource.
+#[derive(Resource, Clone, Debug, PartialEq)]
 pub struct ScriptLimits {
     /// Operations one call may run: an endless loop ends here.
     pub max_operations: u64,
@@ -20,6 +28,17 @@ pub struct ScriptLimits {
     pub max_array_size: usize,
     /// Number of entries in an object map.
     pub max_map_size: usize,
+    /// Entities all scripts together may spawn in one run of the plugin's
+    /// schedule (one frame in `Update`); further spawns are errors.
+    pub max_spawns_per_frame: usize,
+    /// Entities spawned by scripts that may be alive at once; further
+    /// spawns are errors until some are despawned.
+    pub max_spawned_entities: usize,
+    /// Time all `on_update` calls (and the timers they fire) together may
+    /// take in one frame. Past it, the remaining entities skip `on_update`
+    /// for that frame (and lose its `dt`), go first in the next one, and a
+    /// warning says so; a slow script cannot starve the frame.
+    pub max_update_time: Duration,
 }
 
 impl Default for ScriptLimits {
@@ -34,6 +53,9 @@ impl Default for ScriptLimits {
             max_string_size: 1 << 20,
             max_array_size: 100_000,
             max_map_size: 100_000,
+            max_spawns_per_frame: 1_000,
+            max_spawned_entities: 100_000,
+            max_update_time: Duration::from_millis(250),
         }
     }
 }

@@ -3,11 +3,13 @@
 
 use std::collections::HashSet;
 
+use bevy::platform::time::Instant;
 use bevy::prelude::*;
-use rhai::{CallFnOptions, Dynamic, Engine, FuncArgs};
+use core::time::Duration;
+use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, FuncArgs};
 
 use super::state::{ScriptSlot, ScriptState, Slots};
-use crate::engine::{RhaiEngine, run_with_timers};
+use crate::engine::{RhaiEngine, ScriptLimits, run_with_timers};
 use crate::script::hooks::{ON_DETACH, ON_UPDATE};
 use crate::script::{CompiledScript, ScriptError, ScriptLocation};
 
@@ -15,6 +17,9 @@ use crate::script::{CompiledScript, ScriptError, ScriptLocation};
 /// once (every failure is still sent as a [`ScriptError`] message).
 #[derive(Resource, Default)]
 pub(crate) struct LoggedErrors(HashSet<String>);
+
+/// How many distinct errors [`LoggedErrors`] remembers.
+const MAX_LOGGED_ERRORS: usize = 10_000;
 
 impl LoggedErrors {
     /// Lets the errors of a script log again, for example after it changed.
@@ -41,7 +46,13 @@ pub(crate) fn report(world: &mut World, error: ScriptError) {
         } => format!("{location} {function}"),
         other => other.to_string(),
     };
-    if world.resource_mut::<LoggedErrors>().0.insert(key) {
+    let mut logged = world.resource_mut::<LoggedErrors>();
+    if logged.0.len() >= MAX_LOGGED_ERRORS {
+        // Bounded memory over caught repeats: after this many distinct
+        // places, errors may log again.
+        logged.0.clear();
+    }
+    if logged.0.insert(key) {
         error!("{error}");
     }
     world.write_message(error);
@@ -60,6 +71,9 @@ pub(crate) fn call(
     let Some(compiled) = &slot.compiled else {
         return;
     };
+    if compiled.is_suspended(function) {
+        return;
+    }
     let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
     let constants = Some(compiled.constants());
     let result = run_with_timers(
@@ -79,8 +93,30 @@ pub(crate) fn call(
         },
     );
     if let Err(error) = result {
-        let error = compiled.runtime_error(entity, function, &error);
+        let limit = limit_hit(&error);
+        let mut error = compiled.runtime_error(entity, function, &error);
+        if let Some(limit) = limit
+            && compiled.suspend(function)
+            && let ScriptError::Runtime { message, .. } = &mut error
+        {
+            message.push_str(&format!(
+                " ({limit}); {function} is suspended for this version of the script, on every \
+                 entity: save the script to run it again"
+            ));
+        }
         report(world, error);
+    }
+}
+
+/// Which of the [`ScriptLimits`](crate::ScriptLimits) `error` hit, if any.
+fn limit_hit(error: &EvalAltResult) -> Option<&'static str> {
+    match error {
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _)
+        | EvalAltResult::ErrorInModule(_, inner, _) => limit_hit(inner),
+        EvalAltResult::ErrorTooManyOperations(_) => Some("ScriptLimits::max_operations"),
+        EvalAltResult::ErrorStackOverflow(_) => Some("ScriptLimits::max_call_levels"),
+        EvalAltResult::ErrorDataTooLarge(..) => Some("a ScriptLimits size limit"),
+        _ => None,
     }
 }
 
@@ -248,6 +284,9 @@ fn fire_timers(world: &mut World, engine: &Engine, entity: Entity, slot: &mut Sc
     }
 }
 
+/// How many entities' calls run between two looks at the clock.
+const BUDGET_CHECK_EVERY: usize = 8;
+
 /// Calls `on_update(dt)` for every entity whose scripts define it, then
 /// fires the timers that came due (right after that entity's
 /// `on_update`). Scripts without `on_update` or timers cost one flag check
@@ -261,6 +300,8 @@ pub(crate) fn run_on_update(
     world: &mut World,
     entities: &mut QueryState<(Entity, &mut ScriptState)>,
     mut taken: Local<Vec<(Entity, Slots)>>,
+    mut resume_from: Local<Option<Entity>>,
+    mut was_over_budget: Local<bool>,
 ) {
     let engine = RhaiEngine::of(world);
     let dt = world.resource::<Time>().delta_secs_f64();
@@ -277,7 +318,33 @@ pub(crate) fn run_on_update(
             .filter(|(_, state)| state.slots.iter().any(wants_update))
             .map(|(entity, mut state)| (entity, std::mem::take(&mut state.slots))),
     );
-    for (entity, slots) in taken.iter_mut() {
+    let budget = world
+        .get_resource::<ScriptLimits>()
+        .map_or(Duration::MAX, |limits| limits.max_update_time);
+    let started = Instant::now();
+    let count = taken.len();
+    // After a frame that ran out of time, the entities it skipped go first.
+    let over_budget_before = std::mem::take(&mut *was_over_budget);
+    let first = resume_from
+        .take()
+        .and_then(|resume| taken.iter().position(|(entity, _)| *entity == resume))
+        .unwrap_or(0);
+    for step in 0..count {
+        let index = (first + step) % count;
+        if step % BUDGET_CHECK_EVERY == 0 && step > 0 && started.elapsed() > budget {
+            // Said once per run of frames over budget, not every frame.
+            if !over_budget_before {
+                warn!(
+                    "scripts' on_update ran over ScriptLimits::max_update_time ({budget:?}): \
+                     {} entities skipped it this frame and go first in the next",
+                    count - step
+                );
+            }
+            *was_over_budget = true;
+            *resume_from = Some(taken[index].0);
+            break;
+        }
+        let (entity, slots) = &mut taken[index];
         // A native function may have despawned the entity meanwhile.
         if !world.entities().contains(*entity) {
             continue;

@@ -4,7 +4,8 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use bevy::ecs::entity::Entity;
 use bevy::tasks::AsyncComputeTaskPool;
@@ -14,6 +15,10 @@ use super::constants::ScriptConstants;
 use super::error::{ScriptError, ScriptLocation, innermost};
 use super::hooks::ON_UPDATE;
 use super::outline::{FunctionKey, Outline, is_closure};
+
+/// The longest script, in lines: Rhai counts lines in 16 bits, so past
+/// this its positions wrap and errors would name the wrong line.
+pub(crate) const MAX_LINES: usize = u16::MAX as usize;
 
 /// One compiled version of a script, shared by every entity that runs it.
 ///
@@ -46,6 +51,10 @@ pub struct CompiledScript {
     /// Arity of `on_update`, looked up once so that the per-frame path does
     /// no name lookup.
     on_update: Option<usize>,
+    /// Handlers that hit a limit: not called again for this version.
+    suspended: RwLock<HashSet<String>>,
+    /// Whether `suspended` has any entry: the per-call check is one load.
+    any_suspended: AtomicBool,
 }
 
 /// A script version that has been parsed but not built: the first of the two
@@ -69,6 +78,17 @@ struct TopLevel {
 impl ParsedScript {
     /// Parses `source`, the contents of the script at `path`.
     pub fn parse(engine: &Engine, path: &str, source: &str) -> Result<Self, ScriptError> {
+        let lines = source.lines().count();
+        if lines > MAX_LINES {
+            return Err(ScriptError::Compile {
+                location: ScriptLocation::new(path, Position::new(1, 1)),
+                message: format!(
+                    "the script has {lines} lines; Rhai counts lines in 16 bits, so \
+                     scripts over {MAX_LINES} lines would report wrong lines and are refused: \
+                     split it into smaller scripts"
+                ),
+            });
+        }
         let mut ast = engine
             .compile(source)
             .map_err(|error| ScriptError::parse(path, &error))?;
@@ -332,9 +352,12 @@ impl CompiledScript {
         let arities = match same_arities_as {
             Some(base) => base.arities.clone(),
             None => {
+                // From the AST, not the outline: an outline may not know
+                // every function (see `Outline::complete`).
                 let mut arities = HashMap::<String, u64>::new();
-                for (name, arity) in outline.functions.keys() {
-                    *arities.entry(name.clone()).or_default() |= 1 << (*arity).min(63);
+                for function in ast.iter_fn_def().filter(|f| !is_closure(&f.name)) {
+                    let arity = function.params.len().min(63);
+                    *arities.entry(function.name.to_string()).or_default() |= 1 << arity;
                 }
                 Arc::new(arities)
             }
@@ -351,6 +374,8 @@ impl CompiledScript {
             line_shifts,
             patched_from,
             on_update: None,
+            suspended: RwLock::default(),
+            any_suspended: AtomicBool::new(false),
         };
         compiled.on_update = compiled.handler_arity(ON_UPDATE, 1);
         compiled
@@ -428,6 +453,46 @@ impl CompiledScript {
 
     /// The error that handler `function` of this version raised for
     /// `entity`, located in the current file.
+    /// Whether handler `function` hit a limit in this version and is no
+    /// longer called (see [`CompiledScript::resume_handlers`]).
+    pub fn is_suspended(&self, function: &str) -> bool {
+        self.any_suspended.load(Ordering::Relaxed)
+            && (self.suspended.read())
+                .unwrap_or_else(PoisonError::into_inner)
+                .contains(function)
+    }
+
+    /// Stops calling handler `function` for this version; `false` if it
+    /// was stopped already.
+    pub(crate) fn suspend(&self, function: &str) -> bool {
+        self.any_suspended.store(true, Ordering::Relaxed);
+        (self.suspended.write())
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(function.to_owned())
+    }
+
+    /// The handlers of this version that hit a limit and are no longer
+    /// called, by name.
+    pub fn suspended_handlers(&self) -> Vec<String> {
+        let suspended = self
+            .suspended
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut names: Vec<String> = suspended.iter().cloned().collect();
+        names.sort_unstable();
+        names
+    }
+
+    /// Calls the handlers that hit a limit again, on every entity. A new
+    /// version of the script (any save) starts with none suspended.
+    pub fn resume_handlers(&self) {
+        self.suspended
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+        self.any_suspended.store(false, Ordering::Relaxed);
+    }
+
     pub(crate) fn runtime_error(
         &self,
         entity: Entity,

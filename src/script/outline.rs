@@ -66,6 +66,19 @@ impl FunctionDiff {
 impl Outline {
     /// Outlines `ast`, freshly compiled from `source`.
     pub(crate) fn of(source: &str, ast: &AST) -> Self {
+        // Rhai counts columns in 16 bits: on a longer line (a minified
+        // script) positions wrap, so none can be trusted to find a body.
+        if source
+            .lines()
+            .any(|line| line.len() > usize::from(u16::MAX))
+        {
+            return Self {
+                top_level: hash_of(source),
+                functions: HashMap::new(),
+                closures: HashMap::new(),
+                complete: false,
+            };
+        }
         let lines = LineIndex::new(source);
         let mut functions = HashMap::new();
         let mut regions = Vec::new();
@@ -86,6 +99,10 @@ impl Outline {
             };
             let start = header_start(source, body_start);
             let end = (body_end + 1).min(source.len());
+            if start >= end {
+                complete = false;
+                continue;
+            }
             let key = (definition.name.to_string(), definition.params.len());
             let text = &source[start..end];
             let outline = FunctionOutline {

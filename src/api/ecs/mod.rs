@@ -41,7 +41,7 @@ pub use access::ScriptAccess;
 pub(crate) use query::ScriptQueries;
 
 use super::ScriptResult;
-use super::entity::script_path;
+use super::entity::{SpawnedByScript, script_path, take_spawn};
 use crate::asset::{RhaiScript, ScriptExtensions};
 use crate::engine::with_script_world;
 use crate::runtime::Script;
@@ -504,9 +504,10 @@ fn spawn(path: Option<&str>, components: &Map) -> ScriptResult<Entity> {
         for (name, value) in components {
             built.push(build_component(world, name, value)?);
         }
+        take_spawn(world)?;
         let registry = world.resource::<ReflectedTypes>().registry().clone();
         let registry = registry.read();
-        let mut entity = world.spawn_empty();
+        let mut entity = world.spawn(SpawnedByScript);
         for (resolved, value) in &built {
             resolved
                 .reflect
