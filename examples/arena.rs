@@ -21,8 +21,8 @@
 //! game on a copy of the scripts (input messages pressed on set frames, a
 //! fixed time step), pauses, takes a screenshot, turns the enemies blue
 //! through the real file watcher, takes another, checks the pixels and that
-//! the score, the health and every position were kept, plays on, and exits
-//! (non-zero on failure). `ARENA_BENCH=<enemies>` starts with that many
+//! the score, the health and every position were kept, plays on, ends the
+//! game and restarts it with R, and exits (non-zero on failure). `ARENA_BENCH=<enemies>` starts with that many
 //! enemies and an invulnerable player holding space, and prints the frame
 //! time and the scripts' share of it.
 
@@ -252,7 +252,7 @@ const KEY_SCRIPT: &[(u32, KeyCode, bool)] = &[
 ];
 
 /// Writes the check's key presses as the keyboard messages a window sends.
-fn press_keys(check: Res<Check>, mut keys: MessageWriter<KeyboardInput>) {
+fn press_keys(mut check: ResMut<Check>, mut keys: MessageWriter<KeyboardInput>) {
     let frame = check.frames + 1;
     let mut press = |key_code, pressed| {
         keys.write(KeyboardInput {
@@ -272,6 +272,9 @@ fn press_keys(check: Res<Check>, mut keys: MessageWriter<KeyboardInput>) {
         if *at == frame {
             press(*key, *pressed);
         }
+    }
+    if std::mem::take(&mut check.press_restart) {
+        press(KeyCode::KeyR, true);
     }
     if check.step == CheckStep::Play && check.release_keys {
         for key in [
@@ -304,6 +307,8 @@ struct Check {
     frames: u32,
     frames_in_step: u32,
     release_keys: bool,
+    /// Press R once (in the next frame's input).
+    press_restart: bool,
     before: Option<(Snapshot, Pixels)>,
     shots: [Option<Pixels>; 2],
 }
@@ -319,6 +324,10 @@ enum CheckStep {
     ShotAfter,
     /// Unpaused: plays on to see that the game still runs.
     PlayOn,
+    /// The player's health is set to zero; waits for the scripts' game over.
+    GameOver,
+    /// R is pressed; waits for the scripts' new game.
+    Restart,
     Done,
 }
 
@@ -345,6 +354,7 @@ impl Check {
             frames: 0,
             frames_in_step: 0,
             release_keys: false,
+            press_restart: false,
             before: None,
             shots: [None, None],
         }
@@ -530,15 +540,44 @@ fn run_check(world: &mut World) {
                         format!("the game did not play on: {before:?} then {now:?}"),
                     );
                 }
+                // The player's health runs out: the scripts end the game.
+                let mut players = world.query_filtered::<&mut Health, With<Player>>();
+                players.single_mut(world).expect("one player").hp = 0.0;
+                world.resource_mut::<Check>().go(CheckStep::GameOver);
+            }
+        }
+        CheckStep::GameOver => {
+            if world.resource::<Game>().over {
+                world.resource_mut::<Check>().press_restart = true;
+                world.resource_mut::<Check>().go(CheckStep::Restart);
+            }
+        }
+        CheckStep::Restart => {
+            let now = snapshot(world);
+            let (before, _) = world.resource::<Check>().before.clone().unwrap();
+            let restarted = !now.game.over
+                && now.game.score == 0
+                && now.game.best >= before.game.score
+                && now.player_health.hp == now.player_health.max
+                && now.player_at == IVec2::ZERO
+                && now.enemies.len() <= 1;
+            if restarted {
                 info!(
-                    "check passed: the edit went live with the game's state kept, and play went on"
+                    "check passed: the edit went live with the game's state kept, play went on, \
+                     and R started a new game after the game over"
                 );
                 world.write_message(AppExit::Success);
                 world.resource_mut::<Check>().go(CheckStep::Done);
+            } else if check_frames_in_step(world) > 120 {
+                return fail(world, format!("R did not start a new game: {now:?}"));
             }
         }
         CheckStep::Done => {}
     }
+}
+
+fn check_frames_in_step(world: &World) -> u32 {
+    world.resource::<Check>().frames_in_step
 }
 
 /// Saves a screenshot as `<output>/<name>.png` and counts its enemy pixels
