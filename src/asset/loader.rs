@@ -8,7 +8,7 @@ use bevy::asset::{AssetLoader, LoadContext};
 use bevy::prelude::*;
 use rhai::Engine;
 
-use super::{LiveByPath, RhaiScript};
+use super::{LiveByPath, RhaiScript, compile_on_own_thread};
 
 /// Loads `.rhai` files into [`RhaiScript`] assets, compiling them with the
 /// app's script engine.
@@ -40,12 +40,7 @@ impl AssetLoader for RhaiScriptLoader {
         let base = self.live.get(&path);
         let mut source = Vec::new();
         reader.read_to_end(&mut source).await?;
-        Ok(RhaiScript::compile(
-            &self.engine,
-            path,
-            &source,
-            base.as_deref(),
-        ))
+        Ok(compile_on_own_thread(self.engine.clone(), path, source, base).await)
     }
 
     fn extensions(&self) -> &[&str] {

@@ -44,29 +44,57 @@ pub struct RhaiScript {
 /// The UTF-8 byte-order mark.
 const BYTE_ORDER_MARK: &[u8] = "\u{feff}".as_bytes();
 
-/// Stack for compiling a script and running its top-level code, beyond
+/// Stack for compiling a script and running its top-level code (see
+/// [`compile_on_own_thread`]), beyond
 /// what each call level may take: Bevy's IO threads, where loaders run,
 /// have small stacks, and a debug build of Rhai takes tens of KiB a level.
 const BASE_STACK: usize = 16 << 20;
 const STACK_PER_CALL_LEVEL: usize = 512 << 10;
 
-/// Runs `compile` on a thread of its own whose stack fits the engine's
-/// call-depth limit, so that deep (legal) recursion in top-level code
-/// cannot overflow the loading thread's stack and abort the process.
-fn on_script_stack<R: Send>(
-    engine: &Engine,
-    compile: impl FnOnce() -> R + Send,
-) -> std::io::Result<R> {
+/// Compiles a script version on a thread of its own and waits for it
+/// without blocking the thread that awaits: parsing, outlining, folding and
+/// running top-level code never hold up a frame, whatever executor the app
+/// runs loaders on (without Bevy's `multi_threaded`, that is the main
+/// thread). The thread's stack fits the engine's call-depth limit, so deep
+/// (legal) recursion in top-level code cannot overflow a small stack and
+/// abort the process.
+pub(crate) async fn compile_on_own_thread(
+    engine: Arc<Engine>,
+    path: String,
+    source: Vec<u8>,
+    base: Option<Arc<CompiledScript>>,
+) -> RhaiScript {
     let stack = BASE_STACK + engine.max_call_levels() * STACK_PER_CALL_LEVEL;
-    std::thread::scope(|scope| {
-        let thread = std::thread::Builder::new()
-            .name("rhai script compile".into())
-            .stack_size(stack)
-            .spawn_scoped(scope, compile)?;
-        Ok(thread
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-    })
+    let (sender, receiver) = async_channel::bounded(1);
+    let failed = {
+        let (path, content_hash) = (path.clone(), hash_of(&source));
+        let built_on = base.as_deref().map(CompiledScript::content_hash);
+        move |message: String| RhaiScript {
+            path: path.clone(),
+            content_hash,
+            blank: false,
+            built_on,
+            compiled: Err(ScriptError::Compile {
+                location: ScriptLocation::new(&path, rhai::Position::NONE),
+                message,
+            }),
+        }
+    };
+    let spawned = std::thread::Builder::new()
+        .name("rhai script compile".into())
+        .stack_size(stack)
+        .spawn(move || {
+            let script = RhaiScript::compile(&engine, path, &source, base.as_deref());
+            // The loader may have been dropped meanwhile: nobody waits.
+            let _ = sender.send_blocking(script);
+        });
+    match spawned {
+        Ok(_) => match receiver.recv().await {
+            Ok(script) => script,
+            Err(_) => failed("compiling the script panicked (a bug: please report it)".into()),
+        },
+        Err(error) => failed(format!("cannot start a thread to compile the script: {error}")),
+    }
 }
 
 /// The error for a file that is not UTF-8, at the first bad byte.
@@ -105,17 +133,9 @@ impl RhaiScript {
         // Rhai would read as an unexpected character.
         let text = source.strip_prefix(BYTE_ORDER_MARK).unwrap_or(source);
         let compiled = match std::str::from_utf8(text) {
-            Ok(text) => on_script_stack(engine, || {
-                // Top-level code runs here: its `print` lines name the script.
-                run_in_context(None, None, &path, None, || {
-                    CompiledScript::compile(engine, &path, text, base)
-                })
-            })
-            .unwrap_or_else(|error| {
-                Err(ScriptError::Compile {
-                    location: ScriptLocation::new(&path, rhai::Position::NONE),
-                    message: format!("cannot start a thread to compile the script: {error}"),
-                })
+            // Top-level code runs here: its `print` lines name the script.
+            Ok(text) => run_in_context(None, None, &path, None, || {
+                CompiledScript::compile(engine, &path, text, base)
             })
             .map(Arc::new),
             Err(error) => Err(not_utf8(&path, text, &error)),
