@@ -78,12 +78,18 @@ impl ScriptReloaded {
         old: &Outline,
         new: &Outline,
     ) -> Self {
-        let label = |(name, arity): &FunctionKey| {
-            let overloaded = old
-                .functions
-                .keys()
-                .chain(new.functions.keys())
-                .any(|(other, other_arity)| other == name && other_arity != arity);
+        // Names defined with more than one arity in either version: their
+        // labels say which one. One pass, not one per function.
+        let mut arities: HashMap<&str, usize> = HashMap::new();
+        for (name, _) in old.functions.keys().chain(new.functions.keys()) {
+            *arities.entry(name.as_str()).or_default() += 1;
+        }
+        let in_both = |key: &FunctionKey| {
+            old.functions.contains_key(key) && new.functions.contains_key(key)
+        };
+        let label = |key @ (name, arity): &FunctionKey| {
+            let versions = arities.get(name.as_str()).copied().unwrap_or(0);
+            let overloaded = versions > if in_both(key) { 2 } else { 1 };
             if overloaded {
                 format!("{name}/{arity}")
             } else {

@@ -1,0 +1,112 @@
+//! The main thread while a big script goes live: the longest frame, and the
+//! frames it takes, for saves from 100 KB to 10 MB (many small functions,
+//! one long line, few big functions). The compile runs on a thread of its own; what is left on
+//! the main thread is the swap to the new version and each entity's state.
+//! Not criterion: one save of each is the measurement. See
+//! `benches/README.md`.
+
+use std::time::{Duration, Instant};
+
+use bevy::prelude::*;
+use bevy_rhai_hot::prelude::*;
+
+#[path = "support/mod.rs"]
+mod support;
+
+use support::BenchApp;
+
+/// Entities on the script, whose state the new version takes over.
+const ENTITIES: usize = 100;
+
+/// A script of about `bytes` bytes in `functions` functions of equal size,
+/// on one line or one statement a line.
+fn big_script(bytes: usize, functions: usize, one_line: bool, version: u32) -> String {
+    let separator = if one_line { " " } else { "\n" };
+    let mut source = format!("let seen = 0;{separator}fn on_update() {{ seen = {version}; }}{separator}");
+    let statement = format!("c = c * {version} + 1;{separator}");
+    let per_function = (bytes / functions).saturating_sub(60) / statement.len();
+    for index in 0..functions {
+        source.push_str(&format!("fn helper_{index}(a, b) {{ let c = a + b;{separator}"));
+        for _ in 0..per_function {
+            source.push_str(&statement);
+        }
+        source.push_str(&format!("c }}{separator}"));
+    }
+    source
+}
+
+struct Measured {
+    longest: Duration,
+    frames: usize,
+    total: Duration,
+}
+
+fn measure(bytes: usize, functions: usize, one_line: bool) -> Measured {
+    let mut bench = BenchApp::new();
+    let path = bench.dir.path().join("big.rhai");
+    std::fs::write(&path, big_script(bytes, functions, one_line, 1)).unwrap();
+    let script = bench.app.world().resource::<AssetServer>().load::<RhaiScript>("big.rhai");
+    let entities: Vec<Entity> = (0..ENTITIES)
+        .map(|_| bench.app.world_mut().spawn(Script::new(script.clone())).id())
+        .collect();
+    let seen = |app: &App| {
+        app.world()
+            .get::<ScriptState>(entities[0])
+            .and_then(|state| state.get_as::<i64>("seen"))
+    };
+    let started = Instant::now();
+    while seen(&bench.app) != Some(1) {
+        assert!(started.elapsed() < Duration::from_secs(600), "never started");
+        bench.app.update();
+        std::thread::sleep(Duration::from_micros(200));
+    }
+
+    std::fs::write(&path, big_script(bytes, functions, one_line, 2)).unwrap();
+    bench.app.world().resource::<AssetServer>().reload("big.rhai");
+    let mut measured = Measured {
+        longest: Duration::ZERO,
+        frames: 0,
+        total: Duration::ZERO,
+    };
+    let saved = Instant::now();
+    while seen(&bench.app) != Some(2) {
+        assert!(saved.elapsed() < Duration::from_secs(600), "never went live");
+        let frame = Instant::now();
+        bench.app.update();
+        measured.longest = measured.longest.max(frame.elapsed());
+        measured.frames += 1;
+        // A game's frame: the compile thread gets the time in between.
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    measured.total = saved.elapsed();
+    measured
+}
+
+fn main() {
+    // Under `cargo test --benches`, one small save shows the bench works.
+    let sizes: &[(usize, usize, bool)] = if support::measuring() {
+        &[
+            (100_000, 1_000, false),
+            (1_000_000, 10_000, false),
+            (1_000_000, 10_000, true),
+            (10_000_000, 1_000, false),
+        ]
+    } else {
+        &[(20_000, 100, false)]
+    };
+    for &(bytes, functions, one_line) in sizes {
+        let layout = if one_line { "one line" } else { "one statement a line" };
+        let name = format!("big_save/{bytes} bytes, {functions} functions, {layout}");
+        if !support::selected(&name) {
+            continue;
+        }
+        let measured = measure(bytes, functions, one_line);
+        println!(
+            "{name}, {ENTITIES} entities: longest main-thread frame {:.1} ms over {} frames; \
+             live after {:.0} ms",
+            measured.longest.as_secs_f64() * 1e3,
+            measured.frames,
+            measured.total.as_secs_f64() * 1e3,
+        );
+    }
+}
