@@ -22,11 +22,14 @@ const ENTITIES: usize = 100;
 /// on one line or one statement a line.
 fn big_script(bytes: usize, functions: usize, one_line: bool, version: u32) -> String {
     let separator = if one_line { " " } else { "\n" };
-    let mut source = format!("let seen = 0;{separator}fn on_update() {{ seen = {version}; }}{separator}");
+    let mut source =
+        format!("let seen = 0;{separator}fn on_update() {{ seen = {version}; }}{separator}");
     let statement = format!("c = c * {version} + 1;{separator}");
     let per_function = (bytes / functions).saturating_sub(60) / statement.len();
     for index in 0..functions {
-        source.push_str(&format!("fn helper_{index}(a, b) {{ let c = a + b;{separator}"));
+        source.push_str(&format!(
+            "fn helper_{index}(a, b) {{ let c = a + b;{separator}"
+        ));
         for _ in 0..per_function {
             source.push_str(&statement);
         }
@@ -45,24 +48,50 @@ fn measure(bytes: usize, functions: usize, one_line: bool) -> Measured {
     let mut bench = BenchApp::new();
     let path = bench.dir.path().join("big.rhai");
     std::fs::write(&path, big_script(bytes, functions, one_line, 1)).unwrap();
-    let script = bench.app.world().resource::<AssetServer>().load::<RhaiScript>("big.rhai");
+    let script = bench
+        .app
+        .world()
+        .resource::<AssetServer>()
+        .load::<RhaiScript>("big.rhai");
     let entities: Vec<Entity> = (0..ENTITIES)
-        .map(|_| bench.app.world_mut().spawn(Script::new(script.clone())).id())
+        .map(|_| {
+            bench
+                .app
+                .world_mut()
+                .spawn(Script::new(script.clone()))
+                .id()
+        })
         .collect();
     let seen = |app: &App| {
         app.world()
             .get::<ScriptState>(entities[0])
             .and_then(|state| state.get_as::<i64>("seen"))
     };
+    let failed = |app: &App| {
+        let scripts = app.world().resource::<Assets<RhaiScript>>();
+        scripts
+            .get(&script)
+            .and_then(|script| script.error().cloned())
+    };
     let started = Instant::now();
     while seen(&bench.app) != Some(1) {
-        assert!(started.elapsed() < Duration::from_secs(600), "never started");
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "never started"
+        );
+        if let Some(error) = failed(&bench.app) {
+            panic!("the big script does not compile: {error}");
+        }
         bench.app.update();
         std::thread::sleep(Duration::from_micros(200));
     }
 
     std::fs::write(&path, big_script(bytes, functions, one_line, 2)).unwrap();
-    bench.app.world().resource::<AssetServer>().reload("big.rhai");
+    bench
+        .app
+        .world()
+        .resource::<AssetServer>()
+        .reload("big.rhai");
     let mut measured = Measured {
         longest: Duration::ZERO,
         frames: 0,
@@ -70,7 +99,13 @@ fn measure(bytes: usize, functions: usize, one_line: bool) -> Measured {
     };
     let saved = Instant::now();
     while seen(&bench.app) != Some(2) {
-        assert!(saved.elapsed() < Duration::from_secs(600), "never went live");
+        assert!(
+            saved.elapsed() < Duration::from_secs(600),
+            "never went live"
+        );
+        if let Some(error) = failed(&bench.app) {
+            panic!("the big script does not compile: {error}");
+        }
         let frame = Instant::now();
         bench.app.update();
         measured.longest = measured.longest.max(frame.elapsed());
@@ -95,7 +130,11 @@ fn main() {
         &[(20_000, 100, false)]
     };
     for &(bytes, functions, one_line) in sizes {
-        let layout = if one_line { "one line" } else { "one statement a line" };
+        let layout = if one_line {
+            "one line"
+        } else {
+            "one statement a line"
+        };
         let name = format!("big_save/{bytes} bytes, {functions} functions, {layout}");
         if !support::selected(&name) {
             continue;

@@ -106,16 +106,19 @@ pub use events::RhaiAppExt;
 pub use plugin::{RhaiPlugin, RhaiSystems};
 /// Rhai itself, for registering functions and building payloads.
 pub use rhai;
-pub use runtime::{PropValue, ReloadKind, Script, ScriptEvent, ScriptReloaded, ScriptState};
+pub use runtime::{
+    CurrentScriptErrors, ErrorPlace, PropValue, ReloadKind, Script, ScriptEvent, ScriptReloaded,
+    ScriptState,
+};
 pub use script::{CompiledScript, ParsedScript, ScriptError, ScriptLocation, handler_name, hooks};
 
 /// Everything a typical app needs: `use bevy_rhai_hot::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        FastScriptReload, PropValue, ReloadKind, RhaiAppExt, RhaiEngine, RhaiPlugin, RhaiScript,
-        RhaiSystems, Script, ScriptAccess, ScriptApi, ScriptError, ScriptEvent, ScriptLimits,
-        ScriptReloaded, ScriptState, script_entity, with_script_commands, with_script_entity,
-        with_script_world,
+        CurrentScriptErrors, FastScriptReload, PropValue, ReloadKind, RhaiAppExt, RhaiEngine,
+        RhaiPlugin, RhaiScript, RhaiSystems, Script, ScriptAccess, ScriptApi, ScriptError,
+        ScriptEvent, ScriptLimits, ScriptReloaded, ScriptState, script_entity,
+        with_script_commands, with_script_entity, with_script_world,
     };
 }
 

@@ -18,7 +18,7 @@ use crate::events::route_script_events;
 use crate::runtime::dispatch::{LoggedErrors, run_on_update};
 use crate::runtime::lifecycle::{apply_changed_props, lifecycle_plugin, start_pending};
 use crate::runtime::reload::{LiveScripts, apply_script_changes};
-use crate::runtime::{Script, ScriptEvent, ScriptReloaded, ScriptState};
+use crate::runtime::{CurrentScriptErrors, Script, ScriptEvent, ScriptReloaded, ScriptState};
 use crate::script::ScriptError;
 
 /// Runs entity behaviour from `.rhai` script assets and reloads it live.
@@ -190,6 +190,7 @@ impl Plugin for RhaiPlugin {
             .add_message::<ScriptEvent>()
             .init_resource::<LiveScripts>()
             .init_resource::<LoggedErrors>()
+            .init_resource::<CurrentScriptErrors>()
             .init_resource::<ScriptMessageRoutes>()
             .init_resource::<ScriptSpawns>()
             .insert_resource(self.limits.clone())

@@ -44,6 +44,7 @@ fn runtime_error_is_reported_and_contained() {
         entity,
         function,
         message,
+        ..
     } = &h.errors()[0]
     else {
         panic!("expected a runtime error: {:?}", h.errors()[0]);

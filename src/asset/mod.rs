@@ -93,7 +93,9 @@ pub(crate) async fn compile_on_own_thread(
             Ok(script) => script,
             Err(_) => failed("compiling the script panicked (a bug: please report it)".into()),
         },
-        Err(error) => failed(format!("cannot start a thread to compile the script: {error}")),
+        Err(error) => failed(format!(
+            "cannot start a thread to compile the script: {error}"
+        )),
     }
 }
 
@@ -110,6 +112,7 @@ fn not_utf8(path: &str, text: &[u8], error: &std::str::Utf8Error) -> ScriptError
             path: path.to_owned(),
             line: Some(valid.iter().filter(|byte| **byte == b'\n').count() + 1),
             column: Some(before.chars().count() + 1),
+            source_line: None,
         },
         message: format!(
             "the file is not UTF-8 text: byte 0x{:02x} at offset {} (save it as UTF-8)",

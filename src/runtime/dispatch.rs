@@ -8,6 +8,7 @@ use bevy::prelude::*;
 use core::time::Duration;
 use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, FuncArgs};
 
+use super::current_errors::{ErrorPlace, clear_entity, clear_handler, record};
 use super::state::{ScriptSlot, ScriptState, Slots};
 use crate::engine::{RhaiEngine, ScriptLimits, run_with_timers};
 use crate::script::hooks::{ON_DETACH, ON_UPDATE};
@@ -53,7 +54,7 @@ pub(crate) fn report(world: &mut World, error: ScriptError) {
         logged.0.clear();
     }
     if logged.0.insert(key) {
-        error!("{error}");
+        error!("{error:#}");
     }
     world.write_message(error);
 }
@@ -92,20 +93,35 @@ pub(crate) fn call(
             )
         },
     );
-    if let Err(error) = result {
-        let limit = limit_hit(&error);
-        let mut error = compiled.runtime_error(entity, function, &error);
-        if let Some(limit) = limit
-            && compiled.suspend(function)
-            && let ScriptError::Runtime { message, .. } = &mut error
+    let Err(error) = result else {
+        if !slot.failing.is_empty()
+            && let Some(index) = slot.failing.iter().position(|name| name == function)
         {
-            message.push_str(&format!(
-                " ({limit}); {function} is suspended for this version of the script, on every \
-                 entity: save the script to run it again"
-            ));
+            slot.failing.swap_remove(index);
+            clear_handler(world, compiled.path(), entity, function);
         }
-        report(world, error);
+        return;
+    };
+    let limit = limit_hit(&error);
+    let mut error = compiled.runtime_error(entity, function, &error);
+    if let Some(limit) = limit
+        && compiled.suspend(function)
+        && let ScriptError::Runtime { message, .. } = &mut error
+    {
+        message.push_str(&format!(
+            " ({limit}); {function} is suspended for this version of the script, on every \
+             entity: save the script to run it again"
+        ));
     }
+    if !slot.failing.iter().any(|name| name == function) {
+        slot.failing.push(function.to_owned());
+    }
+    record(
+        world,
+        ErrorPlace::handler(compiled.path(), entity, function),
+        &error,
+    );
+    report(world, error);
 }
 
 /// Which of the [`ScriptLimits`](crate::ScriptLimits) `error` hit, if any.
@@ -177,6 +193,7 @@ pub(crate) fn put_slots(world: &mut World, entity: Entity, slots: Slots) {
 
 /// Runs `on_detach()` for scripts that left `entity`.
 pub(crate) fn detach(world: &mut World, entity: Entity, mut slots: Slots) {
+    clear_entity(world, entity);
     let engine = RhaiEngine::of(world);
     for slot in slots.iter_mut().filter(|slot| slot.started) {
         if slot
@@ -277,6 +294,7 @@ fn fire_timers(world: &mut World, engine: &Engine, entity: Entity, slot: &mut Sc
                          0 or 1 parameters); the timer is dropped",
                         due.function
                     ),
+                    calls: Vec::new(),
                 };
                 report(world, error);
             }

@@ -180,11 +180,7 @@ fn report_unloadable(world: &mut World, entity: Entity) {
         slot.reported_unloadable = true;
         let id = slot.id;
         let error = ScriptError::Load {
-            location: ScriptLocation {
-                path: format!("{id:?}"),
-                line: None,
-                column: None,
-            },
+            location: ScriptLocation::file(&format!("{id:?}")),
             message: format!(
                 "entity {entity} has a script handle that points at no asset and that nothing \
                  is loading, so its scripts cannot start; load scripts with \
@@ -250,6 +246,7 @@ fn report_unknown_props(
             message: format!(
                 "the property '{name}' matches no top-level variable of this entity's scripts"
             ),
+            calls: Vec::new(),
         };
         report(world, error);
     }

@@ -10,6 +10,7 @@ use bevy::ecs::message::{MessageCursor, Messages};
 use bevy::prelude::*;
 use rhai::{Array, Dynamic, Map};
 
+use super::current_errors::{ErrorPlace, clear, record};
 use super::dispatch::{LoggedErrors, call_with_arity, put_slots, report, take_slots};
 use super::state::ScriptState;
 use crate::asset::{LiveByPath, RhaiScript};
@@ -40,6 +41,10 @@ pub struct ScriptReloaded {
     pub added: Vec<String>,
     /// Functions the new version no longer has.
     pub removed: Vec<String>,
+    /// Whether this version fixed the script: the versions before it since
+    /// the last good one failed to compile or could not be read (for a
+    /// first load that failed, this is the first version that runs).
+    pub recovered: bool,
 }
 
 /// How a new script version went live.
@@ -84,9 +89,8 @@ impl ScriptReloaded {
         for (name, _) in old.functions.keys().chain(new.functions.keys()) {
             *arities.entry(name.as_str()).or_default() += 1;
         }
-        let in_both = |key: &FunctionKey| {
-            old.functions.contains_key(key) && new.functions.contains_key(key)
-        };
+        let in_both =
+            |key: &FunctionKey| old.functions.contains_key(key) && new.functions.contains_key(key);
         let label = |key @ (name, arity): &FunctionKey| {
             let versions = arities.get(name.as_str()).copied().unwrap_or(0);
             let overloaded = versions > if in_both(key) { 2 } else { 1 };
@@ -103,6 +107,20 @@ impl ScriptReloaded {
             changed: diff.changed.iter().map(label).collect(),
             added: diff.added.iter().map(label).collect(),
             removed: diff.removed.iter().map(label).collect(),
+            recovered: false,
+        }
+    }
+
+    /// A version that goes live with nothing to report but itself.
+    fn first(id: AssetId<RhaiScript>, path: String) -> Self {
+        Self {
+            id,
+            path,
+            kind: ReloadKind::Replaced,
+            changed: Vec::new(),
+            added: Vec::new(),
+            removed: Vec::new(),
+            recovered: false,
         }
     }
 
@@ -114,6 +132,7 @@ impl ScriptReloaded {
             changed: Vec::new(),
             added: Vec::new(),
             removed: Vec::new(),
+            recovered: false,
         }
     }
 
@@ -148,7 +167,10 @@ impl fmt::Display for ScriptReloaded {
             _ => "changed",
         };
         let mut parts = Vec::new();
-        if self.kind == ReloadKind::Replaced {
+        if self.recovered {
+            parts.push("fixed, running the new version".to_owned());
+        }
+        if self.kind == ReloadKind::Replaced && !(self.recovered && self.changed.is_empty()) {
             parts.push("replaced (top-level code changed)".to_owned());
         }
         for (verb, names) in [
@@ -201,8 +223,14 @@ enum Change {
     Broken(ScriptError),
     /// Same behaviour, new positions (comments, blank lines, order): the
     /// entities take the version quietly, so errors name current lines.
-    Quiet(Arc<CompiledScript>),
+    /// With a message when the version fixed a broken save (saving the old
+    /// text back is the usual fix).
+    Quiet(Arc<CompiledScript>, Option<ScriptReloaded>),
     Reloaded(Arc<CompiledScript>, ScriptReloaded),
+    /// A fix with nothing for running entities to do: the first version
+    /// that compiles after a failed first load (waiting entities start with
+    /// it), or the live text saved back over a broken save.
+    Fixed(ScriptReloaded),
 }
 
 /// Reads asset events and makes new versions live.
@@ -238,10 +266,21 @@ pub(crate) fn apply_script_changes(
             Change::None => {}
             Change::Stale(path) => read_again.push(path),
             Change::Broken(error) => {
+                record(world, ErrorPlace::file(&error.location().path), &error);
                 report(world, error.clone());
                 world.write_message(ScriptReloaded::failed(id, error));
             }
-            Change::Quiet(compiled) => reload_entities(world, scripted, id, compiled, None),
+            Change::Fixed(reloaded) => {
+                info!("{reloaded}");
+                world.write_message(reloaded);
+            }
+            Change::Quiet(compiled, fixed) => {
+                reload_entities(world, scripted, id, compiled, None);
+                if let Some(fixed) = fixed {
+                    info!("{fixed}");
+                    world.write_message(fixed);
+                }
+            }
             Change::Reloaded(compiled, reloaded) => {
                 let changes = reloaded.to_dynamic();
                 reload_entities(world, scripted, id, compiled, Some(&changes));
@@ -287,17 +326,14 @@ fn forward_load_failures(
         .read(world.resource::<Messages<AssetLoadFailedEvent<RhaiScript>>>())
         .map(|failure| {
             let error = ScriptError::Load {
-                location: ScriptLocation {
-                    path: failure.path.to_string(),
-                    line: None,
-                    column: None,
-                },
+                location: ScriptLocation::file(&failure.path.to_string()),
                 message: failure.error.to_string(),
             };
             (failure.id, error)
         })
         .collect();
     for (id, error) in errors {
+        record(world, ErrorPlace::file(&error.location().path), &error);
         world.write_message(error.clone());
         world.write_message(ScriptReloaded::failed(id, error));
     }
@@ -344,27 +380,44 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
         .as_ref()
         .is_some_and(|live| live.content_hash() == hash)
     {
+        // The live text saved back over a broken save: the usual fix.
+        if clear(world, &ErrorPlace::file(&path)) {
+            let mut fixed = ScriptReloaded::first(id, path);
+            fixed.recovered = true;
+            return Change::Fixed(fixed);
+        }
         return Change::None;
     }
     let previous = entry.live.replace(compiled.clone());
     live_scripts.by_path.set(compiled.clone());
     world.resource_mut::<LoggedErrors>().forget_script(&path);
+    let recovered = clear(world, &ErrorPlace::file(&path));
     warn_uncallable_handlers(&compiled);
     let Some(previous) = previous else {
         debug!("{path}: loaded");
+        if recovered {
+            let mut fixed = ScriptReloaded::first(id, path);
+            fixed.recovered = true;
+            return Change::Fixed(fixed);
+        }
         return Change::None;
     };
     let diff = compiled.outline().diff_from(previous.outline());
     if diff.is_empty() {
         debug!("{path}: saved without a change in behaviour");
-        return Change::Quiet(compiled);
+        let fixed = recovered.then(|| {
+            let mut fixed = ScriptReloaded::first(id, path);
+            fixed.recovered = true;
+            fixed
+        });
+        return Change::Quiet(compiled, fixed);
     }
     let kind = if compiled.is_patch_of(previous.content_hash()) {
         ReloadKind::Patched
     } else {
         ReloadKind::Replaced
     };
-    let reloaded = ScriptReloaded::new(
+    let mut reloaded = ScriptReloaded::new(
         id,
         path,
         kind,
@@ -372,6 +425,7 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
         previous.outline(),
         compiled.outline(),
     );
+    reloaded.recovered = recovered;
     info!("{reloaded}");
     Change::Reloaded(compiled, reloaded)
 }

@@ -296,6 +296,10 @@ pub(crate) struct ScriptSlot {
     /// Whether the plugin said that this slot's handle will never load.
     #[serde(skip)]
     pub(crate) reported_unloadable: bool,
+    /// Handlers whose last call on this entity failed (their errors are in
+    /// `CurrentScriptErrors`); empty on the usual path.
+    #[serde(skip)]
+    pub(crate) failing: Vec<String>,
     pub(crate) vars: Scope<'static>,
 }
 
@@ -311,6 +315,7 @@ impl ScriptSlot {
             timers: Timers::default(),
             applied_props: HashMap::default(),
             reported_unloadable: false,
+            failing: Vec::new(),
             vars: Scope::new(),
         }
     }

@@ -12,7 +12,7 @@ use bevy::tasks::AsyncComputeTaskPool;
 use rhai::{AST, Engine, EvalAltResult, Module, OptimizationLevel, Position, Scope};
 
 use super::constants::ScriptConstants;
-use super::error::{ScriptError, ScriptLocation, innermost};
+use super::error::{ScriptError, ScriptLocation, call_chain, innermost};
 use super::hooks::ON_UPDATE;
 use super::outline::{FunctionKey, Outline, is_closure};
 
@@ -30,6 +30,8 @@ pub(crate) const MAX_LINES: usize = u16::MAX as usize;
 pub struct CompiledScript {
     path: String,
     content_hash: u64,
+    /// The file's text, to show the line of an error.
+    source: Arc<str>,
     ast: AST,
     /// Values of the top-level `let` variables: each entity's state starts
     /// as a copy of these.
@@ -63,6 +65,7 @@ pub struct CompiledScript {
 pub struct ParsedScript {
     path: String,
     content_hash: u64,
+    source: Arc<str>,
     ast: AST,
     outline: Outline,
 }
@@ -91,12 +94,13 @@ impl ParsedScript {
         }
         let mut ast = engine
             .compile(source)
-            .map_err(|error| ScriptError::parse(path, &error))?;
+            .map_err(|error| ScriptError::parse(path, &error, source))?;
         ast.set_source(path);
         let outline = Outline::of(source, &ast);
         Ok(Self {
             path: path.to_owned(),
             content_hash: hash_of(source.as_bytes()),
+            source: source.into(),
             ast,
             outline,
         })
@@ -131,7 +135,7 @@ impl ParsedScript {
         let mut scope = Scope::new();
         engine
             .run_ast_with_scope(&mut scope, &self.ast)
-            .map_err(|error| ScriptError::top_level(&self.path, &error))?;
+            .map_err(|error| ScriptError::top_level(&self.path, &error, &self.source))?;
         let mut top_level = TopLevel {
             constants: ScriptConstants::default(),
             constant_scope: Scope::new(),
@@ -177,6 +181,7 @@ impl ParsedScript {
         CompiledScript::new(
             self.path,
             self.content_hash,
+            self.source,
             ast,
             top_level,
             self.outline,
@@ -288,6 +293,7 @@ impl ParsedScript {
         let ParsedScript {
             path,
             content_hash,
+            source,
             ast: parsed,
             outline,
         } = self;
@@ -295,6 +301,7 @@ impl ParsedScript {
         CompiledScript::new(
             path,
             content_hash,
+            source,
             ast,
             top_level,
             outline,
@@ -341,6 +348,7 @@ impl CompiledScript {
     fn new(
         path: String,
         content_hash: u64,
+        source: Arc<str>,
         ast: AST,
         top_level: TopLevel,
         outline: Outline,
@@ -365,6 +373,7 @@ impl CompiledScript {
         let mut compiled = Self {
             path,
             content_hash,
+            source,
             ast,
             defaults: top_level.defaults,
             constants: top_level.constants,
@@ -506,11 +515,16 @@ impl CompiledScript {
         } else {
             self.in_current_file(inside.unwrap_or(function), position)
         };
+        let mut calls = call_chain(error);
+        if calls.first().is_none_or(|outer| outer != function) {
+            calls.insert(0, function.to_owned());
+        }
         ScriptError::Runtime {
-            location: ScriptLocation::new(&self.path, position),
+            location: ScriptLocation::new(&self.path, position).with_source(&self.source),
             entity,
             function: function.to_owned(),
             message,
+            calls,
         }
     }
 

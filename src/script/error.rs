@@ -15,6 +15,9 @@ pub struct ScriptLocation {
     pub line: Option<usize>,
     /// 1-based column, when Rhai knows it.
     pub column: Option<usize>,
+    /// The text of the line, when the plugin has the source: the pretty
+    /// form of [`ScriptError`] (`{:#}`) shows it with a caret.
+    pub source_line: Option<String>,
 }
 
 impl ScriptLocation {
@@ -23,7 +26,42 @@ impl ScriptLocation {
             path: path.to_owned(),
             line: position.line(),
             column: position.position(),
+            source_line: None,
         }
+    }
+
+    /// The location of a file as a whole.
+    pub(crate) fn file(path: &str) -> Self {
+        Self::new(path, Position::NONE)
+    }
+
+    /// Takes the text of this location's line from `source`, the file's text.
+    pub(crate) fn with_source(mut self, source: &str) -> Self {
+        self.source_line = self
+            .line
+            .and_then(|line| source.lines().nth(line.checked_sub(1)?))
+            .map(|text| text.trim_end_matches('\r').to_owned());
+        self
+    }
+
+    /// The line with a caret under the column, rustc style, if the source
+    /// line is known.
+    fn snippet(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (Some(line), Some(text)) = (self.line, &self.source_line) else {
+            return Ok(());
+        };
+        let gutter = " ".repeat(line.to_string().len());
+        write!(f, "\n{gutter} |\n{line} | {text}")?;
+        if let Some(column) = self.column {
+            // Tabs stay tabs, so that the caret lines up in a terminal.
+            let lead: String = text
+                .chars()
+                .take(column.saturating_sub(1))
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            write!(f, "\n{gutter} | {lead}^")?;
+        }
+        Ok(())
     }
 }
 
@@ -43,12 +81,16 @@ impl fmt::Display for ScriptLocation {
 /// An error in a script, sent as a Bevy [`Message`] and logged once.
 ///
 /// Read it with `MessageReader<ScriptError>` to show errors in your own UI.
-#[derive(Debug, Clone, PartialEq, thiserror::Error, Message)]
+///
+/// `{error}` is one line, `path:line:column: message`, for UIs; `{error:#}`
+/// adds the source line with a caret under the column and, for an error in
+/// a function the handler called, the chain of calls (this is the form the
+/// plugin logs).
+#[derive(Debug, Clone, PartialEq, Message)]
 #[non_exhaustive]
 pub enum ScriptError {
     /// The script does not compile, or its top-level code failed when it ran
     /// once after compiling. The last good version of the script keeps running.
-    #[error("{location}: {message}")]
     Compile {
         /// Where the error is.
         location: ScriptLocation,
@@ -58,7 +100,6 @@ pub enum ScriptError {
     /// The asset server could not read the script file, for example because
     /// it was deleted. Bevy logs these itself; the last good version keeps
     /// running.
-    #[error("{location}: {message}")]
     Load {
         /// The script that failed to load.
         location: ScriptLocation,
@@ -67,7 +108,6 @@ pub enum ScriptError {
     },
     /// A script function failed while handling an event for one entity.
     /// The entity keeps its state and the other entities go on.
-    #[error("{location}: {function} on entity {entity}: {message}")]
     Runtime {
         /// Where the error is: the innermost line and column Rhai reports.
         location: ScriptLocation,
@@ -77,7 +117,44 @@ pub enum ScriptError {
         function: String,
         /// What went wrong.
         message: String,
+        /// The script functions the error passed through, the handler
+        /// first: `["on_update", "steer", "clamp"]` for an error in `clamp`.
+        calls: Vec<String>,
     },
+}
+
+impl std::error::Error for ScriptError {}
+
+impl fmt::Display for ScriptError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Compile { location, message } | Self::Load { location, message } => {
+                write!(f, "{location}: {message}")?;
+            }
+            Self::Runtime {
+                location,
+                entity,
+                function,
+                message,
+                ..
+            } => write!(f, "{location}: {function} on entity {entity}: {message}")?,
+        }
+        if !f.alternate() {
+            return Ok(());
+        }
+        if let Self::Runtime { calls, .. } = self
+            && let [outer @ .., inner] = calls.as_slice()
+            && !outer.is_empty()
+        {
+            let callers: Vec<&str> = outer.iter().rev().map(String::as_str).collect();
+            write!(
+                f,
+                "\n  in {inner}, called from {}",
+                callers.join(", called from ")
+            )?;
+        }
+        self.location().snippet(f)
+    }
 }
 
 impl ScriptError {
@@ -99,20 +176,37 @@ impl ScriptError {
         }
     }
 
-    pub(crate) fn parse(path: &str, error: &ParseError) -> Self {
+    pub(crate) fn parse(path: &str, error: &ParseError, source: &str) -> Self {
         Self::Compile {
-            location: ScriptLocation::new(path, error.position()),
+            location: ScriptLocation::new(path, error.position()).with_source(source),
             message: format!("syntax error: {}", error.err_type()),
         }
     }
 
     /// Turns an error from running top-level code (when a script version is
     /// first compiled) into a compile error.
-    pub(crate) fn top_level(path: &str, error: &EvalAltResult) -> Self {
+    pub(crate) fn top_level(path: &str, error: &EvalAltResult, source: &str) -> Self {
         let (message, position, _) = innermost(error);
         Self::Compile {
-            location: ScriptLocation::new(path, position),
+            location: ScriptLocation::new(path, position).with_source(source),
             message: format!("top-level code failed: {message}"),
+        }
+    }
+}
+
+/// The script functions `error` passed through, outermost first (names of
+/// closures included as Rhai gives them).
+pub(crate) fn call_chain(error: &EvalAltResult) -> Vec<String> {
+    let mut calls = Vec::new();
+    let mut link = error;
+    loop {
+        match link {
+            EvalAltResult::ErrorInFunctionCall(name, _, next, _) => {
+                calls.push(name.to_string());
+                link = next;
+            }
+            EvalAltResult::ErrorInModule(.., next, _) => link = next,
+            _ => return calls,
         }
     }
 }
