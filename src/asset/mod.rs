@@ -67,11 +67,13 @@ pub(crate) async fn compile_on_own_thread(
     let stack = BASE_STACK + engine.max_call_levels() * STACK_PER_CALL_LEVEL;
     let (sender, receiver) = async_channel::bounded(1);
     let failed = {
-        let (path, content_hash) = (path.clone(), hash_of(&source));
+        // Hashing 10 MB takes milliseconds: not on this thread, which may
+        // be the main one. A version that never compiled needs no hash.
+        let path = path.clone();
         let built_on = base.as_deref().map(CompiledScript::content_hash);
         move |message: String| RhaiScript {
             path: path.clone(),
-            content_hash,
+            content_hash: 0,
             blank: false,
             built_on,
             compiled: Err(ScriptError::Compile {

@@ -17,7 +17,7 @@ use crate::asset::{LiveByPath, RhaiScript};
 use crate::engine::RhaiEngine;
 use crate::script::hooks::{INIT, ON_DETACH, ON_RELOAD};
 use crate::script::outline::{FunctionDiff, FunctionKey, Outline};
-use crate::script::{CompiledScript, ScriptError, ScriptLocation};
+use crate::script::{CompiledScript, ScriptError, ScriptLocation, free_in_background};
 
 /// Sent when a new version of a running script was saved: it says whether
 /// the version went live as a patch or a whole replacement, or failed, and
@@ -212,6 +212,10 @@ impl LiveScripts {
     }
 }
 
+/// The version a new one replaced: freed off the main thread once no
+/// entity runs it.
+type Previous = Arc<CompiledScript>;
+
 /// What a new asset version means for the running game.
 enum Change {
     /// Nothing for running entities to do (duplicate, or a first version:
@@ -225,8 +229,8 @@ enum Change {
     /// entities take the version quietly, so errors name current lines.
     /// With a message when the version fixed a broken save (saving the old
     /// text back is the usual fix).
-    Quiet(Arc<CompiledScript>, Option<ScriptReloaded>),
-    Reloaded(Arc<CompiledScript>, ScriptReloaded),
+    Quiet(Arc<CompiledScript>, Option<ScriptReloaded>, Previous),
+    Reloaded(Arc<CompiledScript>, ScriptReloaded, Previous),
     /// A fix with nothing for running entities to do: the first version
     /// that compiles after a failed first load (waiting entities start with
     /// it), or the live text saved back over a broken save.
@@ -274,16 +278,18 @@ pub(crate) fn apply_script_changes(
                 info!("{reloaded}");
                 world.write_message(reloaded);
             }
-            Change::Quiet(compiled, fixed) => {
+            Change::Quiet(compiled, fixed, previous) => {
                 reload_entities(world, scripted, id, compiled, None);
+                free_in_background(previous);
                 if let Some(fixed) = fixed {
                     info!("{fixed}");
                     world.write_message(fixed);
                 }
             }
-            Change::Reloaded(compiled, reloaded) => {
+            Change::Reloaded(compiled, reloaded, previous) => {
                 let changes = reloaded.to_dynamic();
                 reload_entities(world, scripted, id, compiled, Some(&changes));
+                free_in_background(previous);
                 world.write_message(reloaded);
             }
         }
@@ -410,7 +416,7 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
             fixed.recovered = true;
             fixed
         });
-        return Change::Quiet(compiled, fixed);
+        return Change::Quiet(compiled, fixed, previous);
     }
     let kind = if compiled.is_patch_of(previous.content_hash()) {
         ReloadKind::Patched
@@ -427,7 +433,7 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
     );
     reloaded.recovered = recovered;
     info!("{reloaded}");
-    Change::Reloaded(compiled, reloaded)
+    Change::Reloaded(compiled, reloaded, previous)
 }
 
 /// Warns, once per version, about handlers the plugin can never call

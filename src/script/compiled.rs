@@ -8,7 +8,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use bevy::ecs::entity::Entity;
-use bevy::tasks::AsyncComputeTaskPool;
 use rhai::{AST, Engine, EvalAltResult, Module, OptimizationLevel, Position, Scope};
 
 use super::constants::ScriptConstants;
@@ -317,14 +316,15 @@ fn as_ref((name, arity): &FunctionKey) -> (&str, usize) {
     (name.as_str(), *arity)
 }
 
-/// Frees `value` on a background task when Bevy's task pools run: freeing
-/// the unused part of a parse of thousands of functions takes milliseconds
-/// that a reload need not wait for.
-fn free_in_background<T: Send + 'static>(value: T) {
-    match AsyncComputeTaskPool::try_get() {
-        Some(pool) => pool.spawn(async move { drop(value) }).detach(),
-        None => drop(value),
-    }
+/// Frees `value` on a thread of its own: freeing a big script's syntax
+/// tree takes milliseconds (hundreds for 10 MB) that neither a reload nor
+/// a frame need wait for. Bevy's task pools would run it on the main
+/// thread without the `multi_threaded` feature.
+pub(crate) fn free_in_background<T: Send + 'static>(value: T) {
+    // Without a thread to be had, the closure and `value` are freed here.
+    let _detached = std::thread::Builder::new()
+        .name("rhai script free".into())
+        .spawn(move || drop(value));
 }
 
 /// Rhai functions cannot see top-level constants (see `constants`): folds
