@@ -67,15 +67,44 @@ fn emit_all(name: &str, payload: Dynamic) -> ScriptResult<()> {
 fn trigger(name: &str, payload: Dynamic) -> ScriptResult<()> {
     with_script_world(|world, _| {
         let trigger = world.resource::<ScriptMessageRoutes>().get_event(name)?;
-        trigger(world, serde_ready(&payload)).map_err(Into::into)
+        trigger(world, payload).map_err(Into::into)
     })?
 }
 
-/// `payload` with the script API's own values in the forms serde expects
-/// (an `Entity` as its bits, as Bevy serializes it).
+/// A Rust value of type `T` from a script's payload, through serde. A
+/// script's numbers are 64-bit (`INT`, `FLOAT`) and Rust fields are often
+/// `f32` or `u32`: the value goes through `serde_json`'s data model, which
+/// converts between number types where the value fits (a NaN does not).
+fn from_payload<T: DeserializeOwned>(payload: &Dynamic) -> Result<T, String> {
+    let what = ShortName::of::<T>();
+    let value = serde_json::to_value(serde_ready(payload))
+        .map_err(|error| format!("the payload cannot become {what}: {error}"))?;
+    serde_json::from_value(value)
+        .map_err(|error| format!("the payload does not fit {what}: {error}"))
+}
+
+/// `payload` with the script API's own values in the forms serde expects:
+/// an `Entity` as its bits and `Vec2`, `Vec3` and `Quat` as arrays, as Bevy
+/// and glam serialize them.
 fn serde_ready(payload: &Dynamic) -> Dynamic {
     if let Some(entity) = payload.read_lock::<Entity>() {
         return (entity.to_bits() as rhai::INT).into();
+    }
+    let floats = |values: &[f32]| -> Dynamic {
+        let items: Array = values
+            .iter()
+            .map(|value| Dynamic::from_float(rhai::FLOAT::from(*value)))
+            .collect();
+        items.into()
+    };
+    if let Some(v) = payload.read_lock::<Vec2>() {
+        return floats(&v.to_array());
+    }
+    if let Some(v) = payload.read_lock::<Vec3>() {
+        return floats(&v.to_array());
+    }
+    if let Some(q) = payload.read_lock::<Quat>() {
+        return floats(&q.to_array());
     }
     if let Some(map) = payload.read_lock::<rhai::Map>() {
         return map
@@ -152,13 +181,7 @@ where
     E: EntityEvent + DeserializeOwned,
     for<'a> E::Trigger<'a>: Default,
 {
-    let event: E = rhai::serde::from_dynamic(&payload).map_err(|error| {
-        format!(
-            "the payload does not fit {}: {}",
-            ShortName::of::<E>(),
-            error.unwrap_inner()
-        )
-    })?;
+    let event: E = from_payload(&payload)?;
     if world.get_entity(event.event_target()).is_err() {
         return Err(format!(
             "{} targets entity {}, which does not exist",
@@ -174,13 +197,7 @@ fn write_from_script<M: Message + DeserializeOwned>(
     world: &mut World,
     payload: Dynamic,
 ) -> Result<(), String> {
-    let message: M = rhai::serde::from_dynamic(&payload).map_err(|error| {
-        format!(
-            "the payload does not fit {}: {}",
-            ShortName::of::<M>(),
-            error.unwrap_inner()
-        )
-    })?;
+    let message: M = from_payload(&payload)?;
     world.write_message(message);
     Ok(())
 }
