@@ -43,11 +43,14 @@ fn big_script(bytes: usize, functions: usize, layout: Layout, version: u32) -> S
         Layout::FunctionPerLine => (" ", "\n"),
         Layout::OneLine => (" ", " "),
     };
-    let mut source = format!("let seen = 0;{between}fn on_update() {{ seen = {version}; }}{between}");
+    let mut source =
+        format!("let seen = 0;{between}fn on_update() {{ seen = {version}; }}{between}");
     let statement = format!("c = c * {version} + 1;{within}");
     let per_function = (bytes / functions).saturating_sub(60) / statement.len();
     for index in 0..functions {
-        source.push_str(&format!("fn helper_{index}(a, b) {{ let c = a + b;{within}"));
+        source.push_str(&format!(
+            "fn helper_{index}(a, b) {{ let c = a + b;{within}"
+        ));
         for _ in 0..per_function {
             source.push_str(&statement);
         }

@@ -7,8 +7,9 @@
 //! Arrows or WASD move, space shoots at the nearest enemy, R starts a new
 //! game after a game over. The Rust side only opens the window, declares the
 //! components and the `Game` resource, places the player, the spawner and
-//! the score line, and detects overlaps (a stand-in for a physics engine,
-//! which sends `collide` to both scripts). Everything else is in
+//! the score line, detects overlaps (a stand-in for a physics engine, which
+//! sends `collide` to both scripts) and shakes the camera when a script
+//! sends `shake`. Everything else is in
 //! `assets/scripts/arena/`: moving, shooting, chasing, damage, dying, the
 //! score, pickups, the rising spawn rate, game over and restart.
 //!
@@ -87,6 +88,13 @@ struct Collider {
     layer: u32,
 }
 
+/// A camera shake that scripts ask Rust for:
+/// `send("shake", #{ strength: 6.0 })`.
+#[derive(Message, serde::Deserialize)]
+struct Shake {
+    strength: f32,
+}
+
 /// The game's score and whether it is over; written by the scripts.
 #[derive(Resource, Reflect, Default, Clone, Copy, PartialEq, Debug)]
 #[reflect(Resource, Default)]
@@ -137,7 +145,9 @@ fn main() -> AppExit {
     .register_type::<(Player, Enemy, Bullet, Pickup, Health, Velocity, Collider)>()
     .register_type::<(Game, Sprite, Text2d)>()
     .add_systems(Startup, set_up_arena(bench.unwrap_or(0)))
-    .add_systems(Update, send_collisions.before(RhaiSystems::Events));
+    .add_message_from_script::<Shake>("shake")
+    .add_systems(Update, send_collisions.before(RhaiSystems::Events))
+    .add_systems(PostUpdate, shake_camera);
     if let Some(output) = check {
         // The same game every run: a fixed step, whatever the frame rate.
         app.insert_resource(TimeUpdateStrategy::ManualDuration(STEP))
@@ -215,6 +225,22 @@ fn send_collisions(
             }
         }
     }
+}
+
+/// Shakes the camera after a `shake` from a script, fading out.
+fn shake_camera(
+    mut shakes: MessageReader<Shake>,
+    mut camera: Single<&mut Transform, With<Camera2d>>,
+    time: Res<Time>,
+    mut strength: Local<f32>,
+) {
+    for shake in shakes.read() {
+        *strength = strength.max(shake.strength);
+    }
+    let t = time.elapsed_secs();
+    camera.translation.x = (t * 83.0).sin() * *strength;
+    camera.translation.y = (t * 67.0).cos() * *strength;
+    *strength = (*strength - time.delta_secs() * 40.0).max(0.0);
 }
 
 /// Copies `assets/scripts/arena` into `<output>/assets/scripts/arena` and

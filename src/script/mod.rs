@@ -13,7 +13,7 @@ pub mod hooks;
 pub(crate) mod outline;
 pub mod timers;
 
-pub(crate) use compiled::{free_in_background, hash_of};
 pub use compiled::{CompiledScript, ParsedScript};
+pub(crate) use compiled::{free_in_background, hash_of};
 pub use error::{ScriptError, ScriptLocation};
 pub use hooks::handler_name;
