@@ -18,20 +18,20 @@ use support::BenchApp;
 /// Entities on the script, whose state the new version takes over.
 const ENTITIES: usize = 100;
 
-/// How a big script's text is laid out.
+/// Where a big script's text breaks lines.
 #[derive(Clone, Copy)]
 enum Layout {
-    StatementPerLine,
-    FunctionPerLine,
-    OneLine,
+    AfterEachStatement,
+    AfterEachFunction,
+    Nowhere,
 }
 
 impl Layout {
     fn name(self) -> &'static str {
         match self {
-            Self::StatementPerLine => "one statement a line",
-            Self::FunctionPerLine => "one function a line",
-            Self::OneLine => "one line",
+            Self::AfterEachStatement => "one statement a line",
+            Self::AfterEachFunction => "one function a line",
+            Self::Nowhere => "one line",
         }
     }
 }
@@ -39,9 +39,9 @@ impl Layout {
 /// A script of about `bytes` bytes in `functions` functions of equal size.
 fn big_script(bytes: usize, functions: usize, layout: Layout, version: u32) -> String {
     let (within, between) = match layout {
-        Layout::StatementPerLine => ("\n", "\n"),
-        Layout::FunctionPerLine => (" ", "\n"),
-        Layout::OneLine => (" ", " "),
+        Layout::AfterEachStatement => ("\n", "\n"),
+        Layout::AfterEachFunction => (" ", "\n"),
+        Layout::Nowhere => (" ", " "),
     };
     let mut source =
         format!("let seen = 0;{between}fn on_update() {{ seen = {version}; }}{between}");
@@ -150,15 +150,15 @@ fn main() {
     // Under `cargo test --benches`, one small save shows the bench works.
     let sizes: &[(usize, usize, Layout)] = if support::measuring() {
         &[
-            (100_000, 1_000, Layout::StatementPerLine),
-            (1_000_000, 10_000, Layout::StatementPerLine),
-            (1_000_000, 10_000, Layout::OneLine),
+            (100_000, 1_000, Layout::AfterEachStatement),
+            (1_000_000, 10_000, Layout::AfterEachStatement),
+            (1_000_000, 10_000, Layout::Nowhere),
             // One statement a line would be 660,000 lines: over Rhai's
             // 65,535, which the plugin refuses.
-            (10_000_000, 1_000, Layout::FunctionPerLine),
+            (10_000_000, 1_000, Layout::AfterEachFunction),
         ]
     } else {
-        &[(20_000, 100, Layout::StatementPerLine)]
+        &[(20_000, 100, Layout::AfterEachStatement)]
     };
     for &(bytes, functions, layout) in sizes {
         let layout_name = layout.name();
