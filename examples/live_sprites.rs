@@ -140,7 +140,10 @@ fn copy_scripts(output: &Path) -> String {
     std::fs::create_dir_all(&copy).expect("create the check's asset folder");
     for entry in std::fs::read_dir(&scripts).expect("read assets/scripts") {
         let path = entry.expect("list assets/scripts").path();
-        std::fs::copy(&path, copy.join(path.file_name().unwrap())).expect("copy a script");
+        // Folders hold other examples' scripts (`arena/`).
+        if path.is_file() {
+            std::fs::copy(&path, copy.join(path.file_name().unwrap())).expect("copy a script");
+        }
     }
     output
         .join("assets")
