@@ -64,6 +64,8 @@ pub struct RhaiPlugin {
     schedule: Interned<dyn ScheduleLabel>,
     extensions: &'static [&'static str],
     access: ScriptAccess,
+    #[cfg(feature = "definitions")]
+    definitions: Option<std::path::PathBuf>,
 }
 
 impl fmt::Debug for RhaiPlugin {
@@ -75,7 +77,7 @@ impl fmt::Debug for RhaiPlugin {
             .field("schedule", &self.schedule)
             .field("extensions", &self.extensions)
             .field("access", &self.access)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -88,11 +90,27 @@ impl Default for RhaiPlugin {
             schedule: Update.intern(),
             extensions: &["rhai"],
             access: ScriptAccess::default(),
+            #[cfg(feature = "definitions")]
+            definitions: None,
         }
     }
 }
 
 impl RhaiPlugin {
+    /// Writes a Rhai definitions file (`.d.rhai`) for the engine the plugin
+    /// builds, when the app finishes building: every function and type
+    /// scripts can use, the app's own included, for completion and
+    /// signatures in an editor with Rhai's language support. Call it in
+    /// debug builds, for example
+    /// `.write_definitions("assets/scripts/api.d.rhai")`; a file that cannot
+    /// be written is an error in the log, never a panic.
+    #[cfg(feature = "definitions")]
+    #[must_use]
+    pub fn write_definitions(mut self, path: impl Into<std::path::PathBuf>) -> Self {
+        self.definitions = Some(path.into());
+        self
+    }
+
     /// Configures the script engine: register functions, types and modules
     /// that scripts use. Runs before any script compiles, after the script
     /// API groups.
@@ -245,6 +263,24 @@ impl Plugin for RhaiPlugin {
             }));
         }
         let engine = build_engine(&self.limits, &setups.0);
+        #[cfg(feature = "definitions")]
+        if let Some(path) = &self.definitions {
+            // Rhai's metadata cannot name the value inside a fallible
+            // function's `Result` (it keeps `EvalAltResult>>`): such
+            // functions are written as returning any value.
+            let definitions = engine
+                .engine()
+                .definitions()
+                .single_file()
+                .replace("-> EvalAltResult>>;", "-> ?;");
+            match std::fs::write(path, definitions) {
+                Ok(()) => info!("wrote the scripts' definitions to {}", path.display()),
+                Err(error) => error!(
+                    "could not write the scripts' definitions to {}: {error}",
+                    path.display()
+                ),
+            }
+        }
         let live = app.world().resource::<LiveScripts>().by_path();
         app.register_asset_loader(RhaiScriptLoader {
             engine: engine.arc(),
