@@ -19,6 +19,7 @@ use std::path::{Path, PathBuf};
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured, save_to_disk};
 use bevy::window::WindowResolution;
+use bevy_rhai_hot::ScriptErrorOverlay;
 use bevy_rhai_hot::prelude::*;
 
 const WIDTH: u32 = 640;
@@ -58,6 +59,8 @@ fn main() -> AppExit {
     // Scripts colour their sprite through reflection:
     // `entity().Sprite.color = rgb(r, g, b)`.
     .register_type::<Sprite>()
+    // A broken save shows on screen until it is fixed.
+    .add_plugins(ScriptErrorOverlay::default())
     .add_systems(Startup, spawn_scene)
     .add_systems(Update, (send_pulse, show_last_reload));
     if let Some(output) = check {
@@ -70,6 +73,10 @@ fn main() -> AppExit {
 #[derive(Component)]
 struct StatusLine;
 
+/// The square in the middle, run by `beacon.rhai`.
+#[derive(Component)]
+struct Beacon;
+
 fn spawn_scene(mut commands: Commands, assets: Res<AssetServer>) {
     commands.spawn(Camera2d);
     let orbit = assets.load("scripts/orbit.rhai");
@@ -78,6 +85,7 @@ fn spawn_scene(mut commands: Commands, assets: Res<AssetServer>) {
     let square = |size: f32| Sprite::from_color(Color::WHITE, Vec2::splat(size));
 
     commands.spawn((
+        Beacon,
         Script::new(beacon),
         square(80.0),
         Transform::from_xyz(0.0, 0.0, 0.0),
@@ -163,6 +171,13 @@ struct Check {
     /// The beacon's colour in each screenshot.
     before: Option<LinearRgba>,
     after: Option<LinearRgba>,
+    /// Overlay-coloured pixels with a broken script, and once it is fixed.
+    overlay_broken: Option<u32>,
+    overlay_fixed: Option<u32>,
+    /// The beacon's rotation when the broken save was written.
+    rotation_at_break: Option<Quat>,
+    /// The text the beacon had before the check broke it.
+    good_source: String,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -171,6 +186,10 @@ enum CheckStep {
     ShotBefore,
     WaitForReload,
     ShotAfter,
+    /// A broken save: waits for the error, then shoots the overlay.
+    ShotBroken,
+    /// The fix: waits for the recovery, then shoots the overlay gone.
+    ShotFixed,
     Done,
 }
 
@@ -188,6 +207,10 @@ impl Check {
             frames_in_step: 0,
             before: None,
             after: None,
+            overlay_broken: None,
+            overlay_fixed: None,
+            rotation_at_break: None,
+            good_source: String::new(),
         }
     }
 
@@ -202,6 +225,8 @@ fn run_check(
     mut commands: Commands,
     mut check: ResMut<Check>,
     states: Query<&ScriptState>,
+    errors: Res<CurrentScriptErrors>,
+    beacon: Query<&Transform, (With<Sprite>, Without<StatusLine>, With<Beacon>)>,
     mut reloads: MessageReader<ScriptReloaded>,
     mut exit: MessageWriter<AppExit>,
 ) {
@@ -251,20 +276,109 @@ fn run_check(
             if let (Some(before), Some(after)) = (check.before, check.after) {
                 let red_then_blue = before.red > 2.0 * before.blue && after.blue > 2.0 * after.red;
                 if red_then_blue {
-                    info!("check passed: the beacon went from {before:?} to {after:?}");
-                    exit.write(AppExit::Success);
+                    info!("check: the beacon went from {before:?} to {after:?}");
+                    // Break the script: the overlay must show it.
+                    let beacon = check.output.join("assets/scripts/beacon.rhai");
+                    let source = std::fs::read_to_string(&beacon).expect("read the beacon script");
+                    let broken = source.replacen("fn on_pulse() {", "fn on_pulse() {{", 1);
+                    std::fs::write(&beacon, broken).expect("break the beacon script");
+                    check.good_source = source;
+                    check.go(CheckStep::ShotBroken);
                 } else {
                     error!(
                         "check failed: the beacon should go from red to blue, \
                          but was {before:?} then {after:?}"
                     );
                     exit.write(AppExit::error());
+                    check.go(CheckStep::Done);
+                }
+            }
+        }
+        CheckStep::ShotBroken => {
+            let beacon_rotation = beacon.iter().next().map(|t| t.rotation);
+            if errors.is_empty() {
+                check.frames_in_step = 0;
+            } else if check.frames_in_step == 1 {
+                check.rotation_at_break = beacon_rotation;
+            } else if check.frames_in_step == SETTLE_FRAMES {
+                take_overlay_screenshot(&mut commands, &check.output, "broken", true);
+            }
+            if let Some(pixels) = check.overlay_broken {
+                let still_running = beacon_rotation != check.rotation_at_break;
+                if pixels < 2_000 || errors.len() != 1 || !still_running {
+                    error!(
+                        "check failed: with a broken save the overlay should show one error \
+                         while the last good version runs on: {pixels} overlay pixels, \
+                         {} current errors, beacon turning: {still_running}",
+                        errors.len()
+                    );
+                    exit.write(AppExit::error());
+                    check.go(CheckStep::Done);
+                    return;
+                }
+                info!("check: the overlay shows the error ({pixels} pixels); the beacon runs on");
+                let beacon = check.output.join("assets/scripts/beacon.rhai");
+                std::fs::write(&beacon, &check.good_source).expect("fix the beacon script");
+                check.go(CheckStep::ShotFixed);
+            }
+        }
+        CheckStep::ShotFixed => {
+            if !errors.is_empty() {
+                check.frames_in_step = 0;
+            } else if check.frames_in_step == SETTLE_FRAMES {
+                take_overlay_screenshot(&mut commands, &check.output, "fixed", false);
+            }
+            if let Some(pixels) = check.overlay_fixed {
+                if pixels > 50 {
+                    error!("check failed: the overlay should be gone once fixed: {pixels} pixels");
+                    exit.write(AppExit::error());
+                } else {
+                    info!(
+                        "check passed: the beacon went from red to blue, a broken save showed \
+                         on screen and went away when fixed"
+                    );
+                    exit.write(AppExit::Success);
                 }
                 check.go(CheckStep::Done);
             }
         }
         CheckStep::Done => {}
     }
+}
+
+/// Saves a screenshot as `<output>/<name>.png` and counts the overlay's
+/// pixels in it.
+fn take_overlay_screenshot(commands: &mut Commands, output: &Path, name: &str, broken: bool) {
+    commands
+        .spawn(Screenshot::primary_window())
+        .observe(save_to_disk(output.join(format!("{name}.png"))))
+        .observe(
+            move |captured: On<ScreenshotCaptured>, mut check: ResMut<Check>| {
+                let pixels = overlay_pixels(&captured.image);
+                if broken {
+                    check.overlay_broken = Some(pixels);
+                } else {
+                    check.overlay_fixed = Some(pixels);
+                }
+            },
+        );
+}
+
+/// Pixels of the overlay's dark red panel: darker than the beacon's red,
+/// redder than the background.
+fn overlay_pixels(image: &Image) -> u32 {
+    let mut count = 0;
+    for y in 0..image.height() {
+        for x in 0..image.width() {
+            if let Ok(color) = image.get_color_at(x, y) {
+                let [r, g, b, _] = color.to_srgba().to_f32_array();
+                if (0.3..0.5).contains(&r) && g < 0.1 && b < 0.14 {
+                    count += 1;
+                }
+            }
+        }
+    }
+    count
 }
 
 /// Saves a screenshot as `<output>/<name>.png` and records the beacon's

@@ -92,6 +92,8 @@ pub mod api;
 mod asset;
 mod engine;
 mod events;
+#[cfg(feature = "overlay")]
+mod overlay;
 mod plugin;
 mod runtime;
 mod script;
@@ -103,6 +105,8 @@ pub use engine::{
     with_script_world,
 };
 pub use events::RhaiAppExt;
+#[cfg(feature = "overlay")]
+pub use overlay::{OVERLAY_BACKGROUND, ScriptErrorOverlay, ScriptErrorOverlayRoot};
 pub use plugin::{RhaiPlugin, RhaiSystems};
 /// Rhai itself, for registering functions and building payloads.
 pub use rhai;
