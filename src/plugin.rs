@@ -12,7 +12,10 @@ use crate::api::{
     PropertyNames, ReflectedTypes, ScriptAccess, ScriptApi, ScriptMessageRoutes, ScriptQueries,
     ScriptSpawns, register_properties, start_spawn_frame,
 };
-use crate::asset::{RhaiScript, RhaiScriptLoader, ScriptExtensions};
+use crate::asset::{
+    ModuleCache, RhaiScript, RhaiScriptLoader, ScriptExtensions, WaitingForModules,
+    reload_when_modules_appear,
+};
 use crate::engine::{EngineSetup, EngineSetups, ScriptLimits, build_engine};
 use crate::events::route_script_events;
 use crate::runtime::dispatch::{LoggedErrors, run_on_update};
@@ -209,6 +212,8 @@ impl Plugin for RhaiPlugin {
             .init_resource::<LiveScripts>()
             .init_resource::<LoggedErrors>()
             .init_resource::<CurrentScriptErrors>()
+            .init_resource::<WaitingForModules>()
+            .add_systems(PreUpdate, reload_when_modules_appear)
             .init_resource::<ScriptMessageRoutes>()
             .init_resource::<ScriptSpawns>()
             .insert_resource(self.limits.clone())
@@ -286,6 +291,7 @@ impl Plugin for RhaiPlugin {
             engine: engine.arc(),
             live,
             extensions: self.extensions,
+            modules: ModuleCache::default(),
         });
         app.insert_resource(engine);
     }

@@ -8,7 +8,7 @@ use bevy::asset::{AssetLoader, LoadContext};
 use bevy::prelude::*;
 use rhai::Engine;
 
-use super::{LiveByPath, RhaiScript, compile_on_own_thread};
+use super::{LiveByPath, ModuleCache, ModuleLoading, RhaiScript, load_script};
 
 /// Loads `.rhai` files into [`RhaiScript`] assets, compiling them with the
 /// app's script engine.
@@ -19,6 +19,8 @@ pub(crate) struct RhaiScriptLoader {
     pub(crate) live: LiveByPath,
     /// The file extensions of scripts, `rhai` unless the app chose others.
     pub(crate) extensions: &'static [&'static str],
+    /// The modules scripts import, compiled once per version.
+    pub(crate) modules: ModuleCache,
 }
 
 impl AssetLoader for RhaiScriptLoader {
@@ -40,7 +42,12 @@ impl AssetLoader for RhaiScriptLoader {
         let base = self.live.get(&path);
         let mut source = Vec::new();
         reader.read_to_end(&mut source).await?;
-        Ok(compile_on_own_thread(self.engine.clone(), path, source, base).await)
+        let modules = ModuleLoading {
+            engine: &self.engine,
+            cache: &self.modules,
+            extensions: self.extensions,
+        };
+        Ok(load_script(&modules, load_context, path, source, base).await)
     }
 
     fn extensions(&self) -> &[&str] {

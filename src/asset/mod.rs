@@ -3,8 +3,10 @@
 //! faster file watcher.
 
 mod fast_reload;
+mod imports;
 mod live;
 mod loader;
+mod waiting_modules;
 
 use std::sync::Arc;
 
@@ -14,14 +16,21 @@ use rhai::Engine;
 pub use fast_reload::FastScriptReload;
 pub(crate) use live::LiveByPath;
 pub(crate) use loader::RhaiScriptLoader;
+pub(crate) use waiting_modules::{WaitingForModules, reload_when_modules_appear};
 
 /// The file extensions scripts load from (see
 /// [`RhaiPlugin::with_extensions`](crate::RhaiPlugin::with_extensions)).
 #[derive(Resource, Clone, Copy, Debug)]
 pub(crate) struct ScriptExtensions(pub(crate) &'static [&'static str]);
 
+use bevy::asset::LoadContext;
+
+pub(crate) use imports::ModuleCache;
+use imports::{ImportFailure, ModuleLoading};
+
 use crate::engine::run_in_context;
-use crate::script::{CompiledScript, ScriptError, ScriptLocation, hash_of};
+use crate::script::modules::ScriptModules;
+use crate::script::{CompiledScript, ParsedScript, ScriptError, ScriptLocation, hash_of};
 
 /// A `.rhai` script file, as the asset server loaded it.
 ///
@@ -38,6 +47,8 @@ pub struct RhaiScript {
     /// The content hash of the version that was live when this one was
     /// built (and that it may patch), if any.
     built_on: Option<u64>,
+    /// Modules it imports whose files could not be read.
+    waiting_on: Vec<String>,
     compiled: Result<Arc<CompiledScript>, ScriptError>,
 }
 
@@ -45,60 +56,135 @@ pub struct RhaiScript {
 const BYTE_ORDER_MARK: &[u8] = "\u{feff}".as_bytes();
 
 /// Stack for compiling a script and running its top-level code (see
-/// [`compile_on_own_thread`]), beyond
+/// [`on_own_thread`]), beyond
 /// what each call level may take: Bevy's IO threads, where loaders run,
 /// have small stacks, and a debug build of Rhai takes tens of KiB a level.
 const BASE_STACK: usize = 16 << 20;
 const STACK_PER_CALL_LEVEL: usize = 512 << 10;
 
-/// Compiles a script version on a thread of its own and waits for it
-/// without blocking the thread that awaits: parsing, outlining, folding and
-/// running top-level code never hold up a frame, whatever executor the app
-/// runs loaders on (without Bevy's `multi_threaded`, that is the main
-/// thread). The thread's stack fits the engine's call-depth limit, so deep
-/// (legal) recursion in top-level code cannot overflow a small stack and
-/// abort the process.
-pub(crate) async fn compile_on_own_thread(
-    engine: Arc<Engine>,
+/// Runs `f` (parsing, building, top-level code) on a thread of its own and
+/// waits for it without blocking the thread that awaits: none of it holds
+/// up a frame, whatever executor the app runs loaders on (without Bevy's
+/// `multi_threaded`, that is the main thread). The thread's stack fits the
+/// engine's call-depth limit, so deep (legal) recursion in top-level code
+/// cannot overflow a small stack and abort the process.
+pub(crate) async fn on_own_thread<T: Send + 'static>(
+    engine: &Engine,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, String> {
+    let stack = BASE_STACK + engine.max_call_levels() * STACK_PER_CALL_LEVEL;
+    let (sender, receiver) = async_channel::bounded(1);
+    std::thread::Builder::new()
+        .name("rhai script compile".into())
+        .stack_size(stack)
+        .spawn(move || {
+            // The loader may have been dropped meanwhile: nobody waits.
+            let _ = sender.send_blocking(f());
+        })
+        .map_err(|error| format!("cannot start a thread to compile the script: {error}"))?;
+    (receiver.recv().await)
+        .map_err(|_| "compiling the script panicked (a bug: please report it)".to_owned())
+}
+
+/// Loads a script version: parses it, loads the modules it imports (see
+/// [`imports`]), and builds it as a patch of `base` where it can be.
+pub(crate) async fn load_script(
+    modules: &ModuleLoading<'_>,
+    context: &mut LoadContext<'_>,
     path: String,
     source: Vec<u8>,
     base: Option<Arc<CompiledScript>>,
 ) -> RhaiScript {
-    let stack = BASE_STACK + engine.max_call_levels() * STACK_PER_CALL_LEVEL;
-    let (sender, receiver) = async_channel::bounded(1);
-    let failed = {
-        // Hashing 10 MB takes milliseconds: not on this thread, which may
-        // be the main one. A version that never compiled needs no hash.
-        let path = path.clone();
-        let built_on = base.as_deref().map(CompiledScript::content_hash);
-        move |message: String| RhaiScript {
-            path: path.clone(),
-            content_hash: 0,
-            blank: false,
-            built_on,
-            compiled: Err(ScriptError::Compile {
-                location: ScriptLocation::new(&path, rhai::Position::NONE),
-                message,
-            }),
+    let engine = modules.engine.clone();
+    let mut script = RhaiScript {
+        path: path.clone(),
+        content_hash: 0,
+        blank: false,
+        built_on: base.as_deref().map(CompiledScript::content_hash),
+        waiting_on: Vec::new(),
+        compiled: Err(ScriptError::Compile {
+            location: ScriptLocation::new(&path, rhai::Position::NONE),
+            message: String::new(),
+        }),
+    };
+    let failed = |script: &mut RhaiScript, error| script.compiled = Err(error);
+    let compile_error = |message| ScriptError::Compile {
+        location: ScriptLocation::new(&path, rhai::Position::NONE),
+        message,
+    };
+
+    // Hashing 10 MB takes milliseconds: not on this thread, which may be
+    // the main one.
+    let parsed = {
+        let (engine, path) = (engine.clone(), path.clone());
+        on_own_thread(&engine.clone(), move || {
+            let hash = hash_of(&source);
+            let blank = source.iter().all(u8::is_ascii_whitespace);
+            let parsed =
+                decode(&path, &source).and_then(|text| ParsedScript::parse(&engine, &path, text));
+            (hash, blank, parsed)
+        })
+        .await
+    };
+    let mut parsed = match parsed {
+        Ok((hash, blank, parsed)) => {
+            script.content_hash = hash;
+            script.blank = blank;
+            match parsed {
+                Ok(parsed) => parsed,
+                Err(error) => {
+                    failed(&mut script, error);
+                    return script;
+                }
+            }
+        }
+        Err(message) => {
+            failed(&mut script, compile_error(message));
+            return script;
         }
     };
-    let spawned = std::thread::Builder::new()
-        .name("rhai script compile".into())
-        .stack_size(stack)
-        .spawn(move || {
-            let script = RhaiScript::compile(&engine, path, &source, base.as_deref());
-            // The loader may have been dropped meanwhile: nobody waits.
-            let _ = sender.send_blocking(script);
-        });
-    match spawned {
-        Ok(_) => match receiver.recv().await {
-            Ok(script) => script,
-            Err(_) => failed("compiling the script panicked (a bug: please report it)".into()),
-        },
-        Err(error) => failed(format!(
-            "cannot start a thread to compile the script: {error}"
-        )),
+
+    if !parsed.imports().is_empty() {
+        let imports = parsed.imports().to_vec();
+        let text = parsed.source().clone();
+        let loaded = (modules.load_all(context, &path, &text, &imports, &mut vec![path.clone()]))
+            .await
+            .map(|loaded| ScriptModules::new(&imports, &loaded));
+        match loaded {
+            Ok(loaded) => {
+                parsed = parsed.with_modules(loaded);
+                script.content_hash = parsed.content_hash();
+            }
+            Err(ImportFailure { mut error, missing }) => {
+                if error.location().path != path {
+                    error.add_context(&format!("imported by {path}"));
+                }
+                script.waiting_on = missing;
+                failed(&mut script, error);
+                return script;
+            }
+        }
     }
+
+    let build_path = path.clone();
+    let built = on_own_thread(&engine.clone(), move || {
+        // Top-level code runs here: its `print` lines name the script.
+        run_in_context(None, None, &build_path, None, || {
+            parsed.build(&engine, base.as_deref())
+        })
+        .map(Arc::new)
+    })
+    .await;
+    script.compiled = built.map_err(compile_error).and_then(|built| built);
+    script
+}
+
+/// The text of a script file: UTF-8, without a byte-order mark.
+pub(crate) fn decode<'a>(path: &str, source: &'a [u8]) -> Result<&'a str, ScriptError> {
+    // Several Windows editors start files with a byte-order mark, which
+    // Rhai would read as an unexpected character.
+    let text = source.strip_prefix(BYTE_ORDER_MARK).unwrap_or(source);
+    std::str::from_utf8(text).map_err(|error| not_utf8(path, text, &error))
 }
 
 /// The error for a file that is not UTF-8, at the first bad byte.
@@ -125,39 +211,16 @@ fn not_utf8(path: &str, text: &[u8], error: &std::str::Utf8Error) -> ScriptError
 }
 
 impl RhaiScript {
-    /// Compiles `source` with `engine`, as a patch of `base` where it can be,
-    /// and runs its top-level code once.
-    pub(crate) fn compile(
-        engine: &Engine,
-        path: String,
-        source: &[u8],
-        base: Option<&CompiledScript>,
-    ) -> Self {
-        let content_hash = hash_of(source);
-        // Several Windows editors start files with a byte-order mark, which
-        // Rhai would read as an unexpected character.
-        let text = source.strip_prefix(BYTE_ORDER_MARK).unwrap_or(source);
-        let compiled = match std::str::from_utf8(text) {
-            // Top-level code runs here: its `print` lines name the script.
-            Ok(text) => run_in_context(None, None, &path, None, || {
-                CompiledScript::compile(engine, &path, text, base)
-            })
-            .map(Arc::new),
-            Err(error) => Err(not_utf8(&path, text, &error)),
-        };
-        Self {
-            path,
-            content_hash,
-            blank: source.iter().all(u8::is_ascii_whitespace),
-            built_on: base.map(CompiledScript::content_hash),
-            compiled,
-        }
-    }
-
     /// The content hash of the version that was live when this one was
     /// built, if any.
     pub(crate) fn built_on(&self) -> Option<u64> {
         self.built_on
+    }
+
+    /// Module files this version imports but could not read: it waits for
+    /// them to appear.
+    pub(crate) fn waiting_on(&self) -> &[String] {
+        &self.waiting_on
     }
 
     /// The asset path this script was loaded from.

@@ -265,13 +265,30 @@ pub(crate) fn with_current_path<R>(f: impl FnOnce(Option<&str>) -> R) -> R {
 /// The engine's variable resolver: Rhai calls it before searching the scope.
 /// `index > 0` means the parser already bound the name to a local variable.
 /// It finds the top-level constants that folding could not reach (see
-/// `script::constants`).
+/// `script::constants`), and, inside a module's functions, the module's
+/// own top-level constants, so that modules read like scripts.
 pub(crate) fn resolve_constant(
     name: &str,
     index: usize,
-    _context: EvalContext,
+    context: EvalContext,
 ) -> Result<Option<Dynamic>, Box<EvalAltResult>> {
     if index > 0 {
+        return Ok(None);
+    }
+    // Rhai gives a module's functions the module's top-level constants as
+    // its "global" constants; a script's handlers run without any.
+    if let Some(constants) = &context.global_runtime_state().constants
+        && let Some(value) = (constants.read())
+            .ok()
+            .and_then(|constants| constants.get(name).cloned())
+    {
+        return Ok(Some(value));
+    }
+    // In a module's function, the running script's constants are not in
+    // view: the module is another file.
+    let source = context.source();
+    let in_script = with_current_path(|path| source.is_none() || source == path);
+    if !in_script {
         return Ok(None);
     }
     Ok(with_current_constants(|constants| {

@@ -10,13 +10,13 @@ use std::sync::Arc;
 
 use bevy::prelude::*;
 use rhai::Engine;
-use rhai::module_resolvers::DummyModuleResolver;
 
 pub(crate) use context::{run_in_context, run_with_timers, with_script_timers};
 pub use context::{script_entity, with_script_commands, with_script_entity, with_script_world};
 pub use limits::ScriptLimits;
 
 use crate::script::ScriptLocation;
+use crate::script::modules::ImportedModuleResolver;
 use context::{resolve_constant, with_current_path};
 
 /// A function that configures the script engine: registers functions, types
@@ -66,8 +66,9 @@ pub(crate) struct EngineSetups(pub(crate) Vec<EngineSetup>);
 pub(crate) fn build_engine(limits: &ScriptLimits, setups: &[EngineSetup]) -> RhaiEngine {
     let mut engine = Engine::new();
     // Rhai's default resolver reads module files behind the asset server's
-    // back and caches them forever, so edits would never reload.
-    engine.set_module_resolver(DummyModuleResolver::new());
+    // back and caches them forever, so edits would never reload: modules
+    // load through the asset server, and the resolver hands them out.
+    engine.set_module_resolver(ImportedModuleResolver);
     limits.apply(&mut engine);
     #[allow(deprecated, reason = "Rhai marks on_var volatile, not deprecated")]
     engine.on_var(resolve_constant);

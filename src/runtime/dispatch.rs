@@ -12,6 +12,7 @@ use super::current_errors::{ErrorPlace, clear_entity, clear_handler, record};
 use super::state::{ScriptSlot, ScriptState, Slots};
 use crate::engine::{RhaiEngine, ScriptLimits, run_with_timers};
 use crate::script::hooks::{ON_DETACH, ON_UPDATE};
+use crate::script::modules::with_importable;
 use crate::script::{CompiledScript, ScriptError, ScriptLocation};
 
 /// Runtime errors already logged, so that a handler failing every frame logs
@@ -75,7 +76,10 @@ pub(crate) fn call(
     if compiled.is_suspended(function) {
         return;
     }
-    let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+    // A script that imports modules runs its imports before each call:
+    // Rhai forgets them between calls.
+    let (ast, imports) = compiled.calls_ast();
+    let options = CallFnOptions::new().eval_ast(imports).rewind_scope(true);
     let constants = Some(compiled.constants());
     let result = run_with_timers(
         Some(&mut *world),
@@ -84,13 +88,13 @@ pub(crate) fn call(
         constants,
         Some(&mut slot.timers),
         || {
-            engine.call_fn_with_options::<Dynamic>(
-                options,
-                &mut slot.vars,
-                compiled.ast(),
-                function,
-                args,
-            )
+            let call = || {
+                engine.call_fn_with_options::<Dynamic>(options, &mut slot.vars, ast, function, args)
+            };
+            match compiled.modules() {
+                Some(modules) => with_importable(modules, call),
+                None => call(),
+            }
         },
     );
     let Err(error) = result else {

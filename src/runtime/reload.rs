@@ -41,6 +41,11 @@ pub struct ScriptReloaded {
     pub added: Vec<String>,
     /// Functions the new version no longer has.
     pub removed: Vec<String>,
+    /// Modules the script imports, directly or through other modules, that
+    /// changed (or that it imports or stops importing) with this version,
+    /// by asset path: an edit of `lib/steering.rhai` reloads each script
+    /// that imports it with `modules: ["lib/steering.rhai"]`.
+    pub modules: Vec<String>,
     /// Whether this version fixed the script: the versions before it since
     /// the last good one failed to compile or could not be read (for a
     /// first load that failed, this is the first version that runs).
@@ -107,6 +112,7 @@ impl ScriptReloaded {
             changed: diff.changed.iter().map(label).collect(),
             added: diff.added.iter().map(label).collect(),
             removed: diff.removed.iter().map(label).collect(),
+            modules: Vec::new(),
             recovered: false,
         }
     }
@@ -120,6 +126,7 @@ impl ScriptReloaded {
             changed: Vec::new(),
             added: Vec::new(),
             removed: Vec::new(),
+            modules: Vec::new(),
             recovered: false,
         }
     }
@@ -132,12 +139,13 @@ impl ScriptReloaded {
             changed: Vec::new(),
             added: Vec::new(),
             removed: Vec::new(),
+            modules: Vec::new(),
             recovered: false,
         }
     }
 
     /// What `on_reload(changes)` receives: a map with `kind`, `changed`,
-    /// `added` and `removed`.
+    /// `added`, `removed` and `modules`.
     fn to_dynamic(&self) -> Dynamic {
         let names = |names: &[String]| -> Dynamic {
             names
@@ -151,6 +159,7 @@ impl ScriptReloaded {
         map.insert("changed".into(), names(&self.changed));
         map.insert("added".into(), names(&self.added));
         map.insert("removed".into(), names(&self.removed));
+        map.insert("modules".into(), names(&self.modules));
         map.into()
     }
 }
@@ -181,6 +190,9 @@ impl fmt::Display for ScriptReloaded {
             if !names.is_empty() {
                 parts.push(format!("{verb} {}", names.join(", ")));
             }
+        }
+        if !self.modules.is_empty() {
+            parts.push(format!("imported {} changed", self.modules.join(", ")));
         }
         write!(f, "{}", parts.join("; "))
     }
@@ -397,7 +409,12 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
     let previous = entry.live.replace(compiled.clone());
     live_scripts.by_path.set(compiled.clone());
     world.resource_mut::<LoggedErrors>().forget_script(&path);
-    let recovered = clear(world, &ErrorPlace::file(&path));
+    let mut recovered = clear(world, &ErrorPlace::file(&path));
+    // An error in a module is recorded at the module's file; a version of
+    // an importer that goes live has every module it imports working.
+    for module in compiled.module_paths() {
+        recovered |= clear(world, &ErrorPlace::file(module));
+    }
     warn_uncallable_handlers(&compiled);
     let Some(previous) = previous else {
         debug!("{path}: loaded");
@@ -409,7 +426,8 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
         return Change::None;
     };
     let diff = compiled.outline().diff_from(previous.outline());
-    if diff.is_empty() {
+    let modules = compiled.modules_changed_from(&previous);
+    if diff.is_empty() && modules.is_empty() {
         debug!("{path}: saved without a change in behaviour");
         let fixed = recovered.then(|| {
             let mut fixed = ScriptReloaded::first(id, path);
@@ -432,6 +450,7 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
         compiled.outline(),
     );
     reloaded.recovered = recovered;
+    reloaded.modules = modules;
     info!("{reloaded}");
     Change::Reloaded(compiled, reloaded, previous)
 }

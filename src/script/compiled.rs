@@ -13,6 +13,7 @@ use rhai::{AST, Engine, EvalAltResult, Module, OptimizationLevel, Position, Scop
 use super::constants::ScriptConstants;
 use super::error::{ScriptError, ScriptLocation, call_chain, innermost};
 use super::hooks::ON_UPDATE;
+use super::modules::{ImportStatement, ScriptModules, imports_of, with_importable};
 use super::outline::{FunctionKey, Outline, is_closure};
 
 /// The longest script, in lines: Rhai counts lines in 16 bits, so past
@@ -52,6 +53,11 @@ pub struct CompiledScript {
     /// Arity of `on_update`, looked up once so that the per-frame path does
     /// no name lookup.
     on_update: Option<usize>,
+    /// The modules it imports, if it imports any.
+    modules: Option<Arc<ScriptModules>>,
+    /// What handler calls run on when the script imports modules: its
+    /// top-level imports, then the call (Rhai forgets imports between calls).
+    calls_ast: Option<AST>,
     /// Handlers that hit a limit: not called again for this version.
     suspended: RwLock<HashSet<String>>,
     /// Whether `suspended` has any entry: the per-call check is one load.
@@ -67,6 +73,8 @@ pub struct ParsedScript {
     source: Arc<str>,
     ast: AST,
     outline: Outline,
+    imports: Vec<ImportStatement>,
+    modules: Option<Arc<ScriptModules>>,
 }
 
 /// What running a version's top-level code yields.
@@ -95,6 +103,10 @@ impl ParsedScript {
             .compile(source)
             .map_err(|error| ScriptError::parse(path, &error, source))?;
         ast.set_source(path);
+        let imports = imports_of(&ast).map_err(|(position, message)| ScriptError::Compile {
+            location: ScriptLocation::new(path, position).with_source(source),
+            message,
+        })?;
         let outline = Outline::of(source, &ast);
         Ok(Self {
             path: path.to_owned(),
@@ -102,14 +114,42 @@ impl ParsedScript {
             source: source.into(),
             ast,
             outline,
+            imports,
+            modules: None,
         })
+    }
+
+    /// The script's text.
+    pub(crate) fn source(&self) -> &Arc<str> {
+        &self.source
+    }
+
+    /// The script's top-level `import` statements.
+    pub(crate) fn imports(&self) -> &[ImportStatement] {
+        &self.imports
+    }
+
+    /// Gives the script the modules its `import` statements name. A version
+    /// is told from the others by its text and its modules' versions, so
+    /// that a module's edit makes a new version of every importer.
+    pub(crate) fn with_modules(mut self, modules: ScriptModules) -> Self {
+        let mut hasher = DefaultHasher::new();
+        (self.content_hash, modules.key()).hash(&mut hasher);
+        self.content_hash = hasher.finish();
+        self.modules = Some(Arc::new(modules));
+        self
+    }
+
+    /// The hash that tells this version from others (see [`Self::with_modules`]).
+    pub(crate) fn content_hash(&self) -> u64 {
+        self.content_hash
     }
 
     /// Builds the runnable version. With `base`, the version now live, a
     /// version whose edit changed only functions is a patch of `base`:
     /// unchanged functions are shared, not rebuilt.
     pub fn build(
-        self,
+        mut self,
         engine: &Engine,
         base: Option<&CompiledScript>,
     ) -> Result<CompiledScript, ScriptError> {
@@ -117,7 +157,25 @@ impl ParsedScript {
         // constants and the state defaults; handler calls never re-run it.
         // It runs on the new text even for a patch: it may call a function
         // the edit changed.
-        let top_level = self.run_top_level(engine)?;
+        let modules = self.modules.take();
+        let top_level = match &modules {
+            Some(modules) => with_importable(modules, || self.run_top_level(engine))?,
+            None => self.run_top_level(engine)?,
+        };
+        let mut compiled = self.build_with(engine, base, top_level);
+        if let Some(modules) = modules {
+            compiled.calls_ast = modules.calls_ast(&compiled.ast);
+            compiled.modules = Some(modules);
+        }
+        Ok(compiled)
+    }
+
+    fn build_with(
+        self,
+        engine: &Engine,
+        base: Option<&CompiledScript>,
+        top_level: TopLevel,
+    ) -> CompiledScript {
         let patchable = base.filter(|base| {
             base.outline.complete
                 && self.outline.complete
@@ -125,8 +183,8 @@ impl ParsedScript {
                 && base.constants.same_values(&top_level.constants)
         });
         match patchable {
-            Some(base) => Ok(self.patch(engine, base, top_level)),
-            None => Ok(self.build_whole(engine, base, top_level)),
+            Some(base) => self.patch(engine, base, top_level),
+            None => self.build_whole(engine, base, top_level),
         }
     }
 
@@ -295,6 +353,7 @@ impl ParsedScript {
             source,
             ast: parsed,
             outline,
+            ..
         } = self;
         free_in_background(parsed);
         CompiledScript::new(
@@ -382,6 +441,8 @@ impl CompiledScript {
             closure_owners,
             line_shifts,
             patched_from,
+            modules: None,
+            calls_ast: None,
             on_update: None,
             suspended: RwLock::default(),
             any_suspended: AtomicBool::new(false),
@@ -428,6 +489,39 @@ impl CompiledScript {
 
     pub(crate) fn constants(&self) -> &ScriptConstants {
         &self.constants
+    }
+
+    /// The modules this version imports, if any.
+    pub(crate) fn modules(&self) -> Option<&ScriptModules> {
+        self.modules.as_deref()
+    }
+
+    /// The asset paths of the modules this version imports, directly or not.
+    pub(crate) fn module_paths(&self) -> impl Iterator<Item = &str> {
+        self.modules
+            .iter()
+            .flat_map(|modules| modules.versions().keys().map(String::as_str))
+    }
+
+    /// The modules whose versions differ between this version and `other`,
+    /// by asset path.
+    pub(crate) fn modules_changed_from(&self, other: &CompiledScript) -> Vec<String> {
+        match &self.modules {
+            Some(modules) => modules.changed_from(other.modules()),
+            None => other
+                .modules()
+                .map(|modules| modules.changed_from(None))
+                .unwrap_or_default(),
+        }
+    }
+
+    /// What handler calls run on, and whether Rhai should run its
+    /// statements (the script's top-level imports) first.
+    pub(crate) fn calls_ast(&self) -> (&AST, bool) {
+        match &self.calls_ast {
+            Some(ast) => (ast, true),
+            None => (&self.ast, false),
+        }
     }
 
     pub(crate) fn outline(&self) -> &Outline {

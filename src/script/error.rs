@@ -176,6 +176,14 @@ impl ScriptError {
         }
     }
 
+    /// Adds `context` to the message, in parentheses.
+    pub(crate) fn add_context(&mut self, context: &str) {
+        let (Self::Compile { message, .. }
+        | Self::Load { message, .. }
+        | Self::Runtime { message, .. }) = self;
+        message.push_str(&format!(" ({context})"));
+    }
+
     pub(crate) fn parse(path: &str, error: &ParseError, source: &str) -> Self {
         Self::Compile {
             location: ScriptLocation::new(path, error.position()).with_source(source),

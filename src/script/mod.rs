@@ -10,6 +10,7 @@ mod compiled;
 pub(crate) mod constants;
 mod error;
 pub mod hooks;
+pub(crate) mod modules;
 pub(crate) mod outline;
 pub mod timers;
 
