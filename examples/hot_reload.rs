@@ -14,7 +14,10 @@
 //!   patrols speed up at once and keep their positions and directions;
 //! - delete a closing brace and save: an error names the file, line and
 //!   column, and the patrols go on as before;
-//! - put the brace back: the fixed version goes live.
+//! - put the brace back: the fixed version goes live;
+//! - edit the module both scripts import, `assets/lib/report.rhai`: set
+//!   `PLACES` to `3` and save, and both report with three decimals, their
+//!   entities keeping their state.
 //!
 //! Set `HOT_RELOAD_EXIT_AFTER=<seconds>` to stop it by itself.
 
@@ -60,7 +63,9 @@ fn spawn_entities(mut commands: Commands, assets: Res<AssetServer>) {
         Transform::from_xyz(3.0, 1.0, 0.0),
     ));
     commands.spawn((Script::new(spinner), Transform::default()));
-    info!("edit assets/scripts/patrol.rhai or spinner.rhai and save to see it change");
+    info!(
+        "edit assets/scripts/patrol.rhai, spinner.rhai or assets/lib/report.rhai and save to see it change"
+    );
 }
 
 fn exit_after(seconds: f64) -> impl FnMut(Res<Time>, MessageWriter<AppExit>) {

@@ -372,3 +372,28 @@ fn module_variables_belong_to_the_module_not_to_entities() {
     assert_eq!(h.state::<i64>(entity, "LIMIT"), None, "not entity state");
     assert_eq!(h.state::<i64>(entity, "config"), None);
 }
+
+#[test]
+fn a_runtime_error_in_a_module_names_the_module_line() {
+    let mut h = Harness::new();
+    h.write("lib/risky.rhai", "fn divide(a, b) {\n    a / b\n}\n");
+    h.write(
+        "scripts/user.rhai",
+        "import \"lib/risky\" as risky;\nlet n = 0;\nfn on_update() { n = risky::divide(1, 0); }\n",
+    );
+    let entity = h.spawn("scripts/user.rhai");
+    h.run_until_errors(1);
+    let error = &h.errors()[0];
+    let location = error.location();
+    assert_eq!(
+        (location.path.as_str(), location.line, location.column),
+        ("lib/risky.rhai", Some(2), Some(7)),
+        "{error:?}"
+    );
+    let shown = format!("{error:#}");
+    assert!(
+        shown.contains("a / b") && shown.contains("on_update"),
+        "{shown}"
+    );
+    assert_eq!(h.state::<i64>(entity, "n"), Some(0));
+}

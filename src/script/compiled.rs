@@ -11,7 +11,7 @@ use bevy::ecs::entity::Entity;
 use rhai::{AST, Engine, EvalAltResult, Module, OptimizationLevel, Position, Scope};
 
 use super::constants::ScriptConstants;
-use super::error::{ScriptError, ScriptLocation, call_chain, innermost};
+use super::error::{ScriptError, ScriptLocation, call_chain, innermost_with_source};
 use super::hooks::ON_UPDATE;
 use super::modules::{ImportStatement, ScriptModules, imports_of, with_importable};
 use super::outline::{FunctionKey, Outline, is_closure};
@@ -602,19 +602,28 @@ impl CompiledScript {
         function: &str,
         error: &EvalAltResult,
     ) -> ScriptError {
-        let (message, position, inside) = innermost(error);
-        let position = if position.is_none() {
-            // No position (the operation limit): point at the handler.
-            self.definition(function)
+        let (message, position, inside, source) = innermost_with_source(error);
+        // An error inside an imported module's function is located there.
+        let module_text = source
+            .filter(|source| *source != self.path)
+            .and_then(|source| Some((source, self.modules.as_ref()?.text_of(source)?)));
+        let location = if let Some((module, text)) = module_text {
+            ScriptLocation::new(module, position).with_source(text)
         } else {
-            self.in_current_file(inside.unwrap_or(function), position)
+            let position = if position.is_none() {
+                // No position (the operation limit): point at the handler.
+                self.definition(function)
+            } else {
+                self.in_current_file(inside.unwrap_or(function), position)
+            };
+            ScriptLocation::new(&self.path, position).with_source(&self.source)
         };
         let mut calls = call_chain(error);
         if calls.first().is_none_or(|outer| outer != function) {
             calls.insert(0, function.to_owned());
         }
         ScriptError::Runtime {
-            location: ScriptLocation::new(&self.path, position).with_source(&self.source),
+            location,
             entity,
             function: function.to_owned(),
             message,

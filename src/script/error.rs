@@ -223,21 +223,34 @@ pub(crate) fn call_chain(error: &EvalAltResult) -> Vec<String> {
 /// the line a user has to fix, not the call site of the handler. Also names
 /// the script function that line is in (`None`: the function first called).
 pub(crate) fn innermost(error: &EvalAltResult) -> (String, Position, Option<&str>) {
+    let (message, position, function, _) = innermost_with_source(error);
+    (message, position, function)
+}
+
+/// [`innermost`], and the source (script or module path) of the function
+/// the position is in, when Rhai knows it.
+pub(crate) fn innermost_with_source(
+    error: &EvalAltResult,
+) -> (String, Position, Option<&str>, Option<&str>) {
     let inner = error.unwrap_inner();
     // Some errors (an empty endless loop) carry no position: fall back to the
     // innermost call site that has one.
     let mut position = Position::NONE;
     let mut position_in = None;
+    let mut position_source = None;
     let mut current = None;
+    let mut current_source = None;
     let mut link = error;
     loop {
         if !link.position().is_none() {
             position = link.position();
             position_in = current;
+            position_source = current_source;
         }
         match link {
-            EvalAltResult::ErrorInFunctionCall(name, _, next, _) => {
+            EvalAltResult::ErrorInFunctionCall(name, source, next, _) => {
                 current = Some(name.as_str());
+                current_source = Some(source.as_str()).filter(|source| !source.is_empty());
                 link = next;
             }
             EvalAltResult::ErrorInModule(.., next, _) => link = next,
@@ -262,5 +275,5 @@ pub(crate) fn innermost(error: &EvalAltResult) -> (String, Position, Option<&str
             text.strip_suffix(&suffix).unwrap_or(&text).to_owned()
         }
     };
-    (message, position, position_in)
+    (message, position, position_in, position_source)
 }

@@ -177,6 +177,20 @@ pub struct CompiledModule {
     pub(crate) module: SharedModule,
     /// The modules this one depends on, directly or not: path and text hash.
     pub(crate) depends_on: BTreeMap<String, u64>,
+    /// The module's text, to show the line of an error.
+    pub(crate) text: Arc<str>,
+    /// The modules it imports.
+    pub(crate) imports: Vec<Arc<CompiledModule>>,
+}
+
+impl CompiledModule {
+    /// The text of this module or of one it imports, by asset path.
+    fn text_of(&self, path: &str) -> Option<&Arc<str>> {
+        if self.path == path {
+            return Some(&self.text);
+        }
+        self.imports.iter().find_map(|module| module.text_of(path))
+    }
 }
 
 /// The modules one script version imports.
@@ -189,6 +203,8 @@ pub struct ScriptModules {
     versions: BTreeMap<String, u64>,
     /// The top-level `import ... as ...` statements.
     imports: Vec<Stmt>,
+    /// The modules, as the statements list them.
+    modules: Vec<Arc<CompiledModule>>,
 }
 
 impl ScriptModules {
@@ -211,7 +227,14 @@ impl ScriptModules {
             }
         }
         script_modules.by_literal = Arc::new(by_literal);
+        script_modules.modules = modules.to_vec();
         script_modules
+    }
+
+    /// The text of a module the script imports, directly or not, by asset
+    /// path.
+    pub(crate) fn text_of(&self, path: &str) -> Option<&Arc<str>> {
+        self.modules.iter().find_map(|module| module.text_of(path))
     }
 
     /// Every module the script depends on, directly or not: asset path and
@@ -317,7 +340,7 @@ pub(crate) fn parse_module(
 pub(crate) fn build_module(
     engine: &Engine,
     path: &str,
-    text: &str,
+    text: &Arc<str>,
     ast: &AST,
     imports: &[ImportStatement],
     modules: &[Arc<CompiledModule>],
@@ -334,6 +357,8 @@ pub(crate) fn build_module(
         text_hash,
         module: module.into(),
         depends_on: importable.versions,
+        text: text.clone(),
+        imports: modules.to_vec(),
     })
 }
 
