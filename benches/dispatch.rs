@@ -18,7 +18,7 @@ use bevy::time::TimeUpdateStrategy;
 use bevy_rhai_hot::rhai::{CallFnOptions, Engine, Scope};
 use bevy_rhai_hot::{RhaiEngine, ScriptState};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use support::{BenchApp, FRAME, MOVER, MOVER_TRANSFORM, RawRhai};
+use support::{BenchApp, FRAME, MOVER, MOVER_CONSTANTS, MOVER_TRANSFORM, RawRhai};
 
 /// Counts the bytes allocated and not yet freed.
 struct Counting;
@@ -125,22 +125,25 @@ fn plugin_app(source: &str, count: usize) -> BenchApp {
 }
 
 fn dispatch(c: &mut Criterion) {
-    for (variant, source, write_transform) in [
-        ("state", MOVER, false),
-        ("state + Transform", MOVER_TRANSFORM, true),
+    // The floor runs `floor`: the same work as `source`, written for raw
+    // Rhai (literals where the script reads its constants).
+    for (variant, source, floor, write_transform) in [
+        ("state", MOVER, MOVER, false),
+        ("state, two constants", MOVER_CONSTANTS, MOVER, false),
+        ("state + Transform", MOVER_TRANSFORM, MOVER_TRANSFORM, true),
     ] {
         let mut group = c.benchmark_group(format!("dispatch, {variant}"));
         group.sample_size(20);
         for count in SIZES {
             group.throughput(Throughput::Elements(count as u64));
             if !write_transform {
-                let mut raw = RawRhai::new(source, count);
+                let mut raw = RawRhai::new(floor, count);
                 group.bench_function(BenchmarkId::new("raw Rhai (floor)", count), |b| {
                     b.iter(|| raw.frame());
                 });
                 // The same loop on an engine set up as the plugin's is (its
                 // safety limits and constant resolver), without the ECS.
-                let mut configured = RawRhai::with_engine(plugin_engine(), source, count);
+                let mut configured = RawRhai::with_engine(plugin_engine(), floor, count);
                 group.bench_function(BenchmarkId::new("raw Rhai, plugin's engine", count), |b| {
                     b.iter(|| configured.frame());
                 });

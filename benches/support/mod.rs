@@ -19,6 +19,16 @@ let v = 1.0;
 fn on_update(dt) { x += v * dt; if x > 100.0 { x = 0.0; } }
 ";
 
+/// [`MOVER`] with its two literals as top-level constants: functions read
+/// them through the plugin's constant lookup (raw Rhai cannot see them, so
+/// its floor is [`MOVER`] itself, the hand-written equivalent).
+pub const MOVER_CONSTANTS: &str = "const LIMIT = 100.0;
+const START = 0.0;
+let x = 0.0;
+let v = 1.0;
+fn on_update(dt) { x += v * dt; if x > LIMIT { x = START; } }
+";
+
 /// The same, also writing the entity's `Transform`.
 pub const MOVER_TRANSFORM: &str = "let x = 0.0;
 let v = 1.0;

@@ -291,9 +291,15 @@ pub(crate) fn resolve_constant(
     if !in_script {
         return Ok(None);
     }
-    Ok(with_current_constants(|constants| {
-        constants.and_then(|constants| constants.get(name)).cloned()
-    }))
+    let Some(value) = with_current_constants(|constants| constants?.get(name).cloned()) else {
+        return Ok(None);
+    };
+    // Names Rhai finds only at run time, in the scope: a variable a closure
+    // captured, one `eval` defined. They hide the constant, as in Rhai.
+    if context.scope().contains(name) {
+        return Ok(None);
+    }
+    Ok(Some(value))
 }
 
 #[cfg(test)]

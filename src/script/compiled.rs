@@ -1,6 +1,6 @@
-//! A script version, compiled: parsed, its top-level code run once, its
-//! constants folded into its functions, and built whole or as a patch of
-//! the version before.
+//! A script version, compiled: parsed, its top-level code run once (its
+//! constants kept for its functions, see `constants`), and built whole or
+//! as a patch of the version before.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -8,12 +8,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use bevy::ecs::entity::Entity;
-use rhai::{AST, Engine, EvalAltResult, Module, OptimizationLevel, Position, Scope};
+use rhai::{AST, Engine, EvalAltResult, Module, Position, Scope};
 
 use super::constants::ScriptConstants;
 use super::error::{ScriptError, ScriptLocation, call_chain, innermost_with_source};
 use super::hooks::ON_UPDATE;
-use super::modules::{ImportStatement, ScriptModules, imports_of, with_importable};
+use super::modules::{
+    ImportStatement, ScriptModules, imports_of, uses_global_namespace, with_importable,
+};
 use super::outline::{FunctionKey, Outline, is_closure};
 
 /// The longest script, in lines: Rhai counts lines in 16 bits, so past
@@ -74,14 +76,12 @@ pub struct ParsedScript {
     ast: AST,
     outline: Outline,
     imports: Vec<ImportStatement>,
-    modules: Option<Arc<ScriptModules>>,
+    modules: Option<ScriptModules>,
 }
 
 /// What running a version's top-level code yields.
 struct TopLevel {
     constants: ScriptConstants,
-    /// The same constants, in the form Rhai's optimizer takes.
-    constant_scope: Scope<'static>,
     defaults: Scope<'static>,
 }
 
@@ -136,7 +136,7 @@ impl ParsedScript {
         let mut hasher = DefaultHasher::new();
         (self.content_hash, modules.key()).hash(&mut hasher);
         self.content_hash = hasher.finish();
-        self.modules = Some(Arc::new(modules));
+        self.modules = Some(modules);
         self
     }
 
@@ -157,25 +157,25 @@ impl ParsedScript {
         // constants and the state defaults; handler calls never re-run it.
         // It runs on the new text even for a patch: it may call a function
         // the edit changed.
-        let modules = self.modules.take();
+        let mut modules = self.modules.take();
         let top_level = match &modules {
             Some(modules) => with_importable(modules, || self.run_top_level(engine))?,
             None => self.run_top_level(engine)?,
         };
-        let mut compiled = self.build_with(engine, base, top_level);
+        // Rhai's `global::NAME` finds top-level constants only while
+        // top-level code runs; handlers get them as an imported module.
+        if uses_global_namespace(&self.ast) {
+            (modules.get_or_insert_default()).add_global_constants(top_level.constants.to_module());
+        }
+        let mut compiled = self.build_with(base, top_level);
         if let Some(modules) = modules {
             compiled.calls_ast = modules.calls_ast(&compiled.ast);
-            compiled.modules = Some(modules);
+            compiled.modules = Some(Arc::new(modules));
         }
         Ok(compiled)
     }
 
-    fn build_with(
-        self,
-        engine: &Engine,
-        base: Option<&CompiledScript>,
-        top_level: TopLevel,
-    ) -> CompiledScript {
+    fn build_with(self, base: Option<&CompiledScript>, top_level: TopLevel) -> CompiledScript {
         let patchable = base.filter(|base| {
             base.outline.complete
                 && self.outline.complete
@@ -183,8 +183,8 @@ impl ParsedScript {
                 && base.constants.same_values(&top_level.constants)
         });
         match patchable {
-            Some(base) => self.patch(engine, base, top_level),
-            None => self.build_whole(engine, base, top_level),
+            Some(base) => self.patch(base, top_level),
+            None => self.build_whole(base, top_level),
         }
     }
 
@@ -195,14 +195,10 @@ impl ParsedScript {
             .map_err(|error| ScriptError::top_level(&self.path, &error, &self.source))?;
         let mut top_level = TopLevel {
             constants: ScriptConstants::default(),
-            constant_scope: Scope::new(),
             defaults: Scope::new(),
         };
         for (name, is_constant, value) in scope.iter() {
             if is_constant {
-                top_level
-                    .constant_scope
-                    .push_constant_dynamic(name, value.clone());
                 top_level.constants.push(name, value);
             } else {
                 top_level.defaults.set_or_push(name, value);
@@ -212,13 +208,8 @@ impl ParsedScript {
     }
 
     /// Builds every function of the new text.
-    fn build_whole(
-        self,
-        engine: &Engine,
-        base: Option<&CompiledScript>,
-        top_level: TopLevel,
-    ) -> CompiledScript {
-        let mut ast = fold_constants(engine, &top_level.constant_scope, self.ast);
+    fn build_whole(self, base: Option<&CompiledScript>, top_level: TopLevel) -> CompiledScript {
+        let mut ast = self.ast;
         let mut closure_owners = self.outline.closures.clone();
         if let Some(base) = base {
             // Closures are values: one kept in an entity's state keeps
@@ -251,7 +242,7 @@ impl ParsedScript {
 
     /// Builds only the changed and added functions and takes the others,
     /// with their closures, from `base`.
-    fn patch(self, engine: &Engine, base: &CompiledScript, top_level: TopLevel) -> CompiledScript {
+    fn patch(self, base: &CompiledScript, top_level: TopLevel) -> CompiledScript {
         // A function whose text differs from `base` in any way is compiled
         // anew, so that its positions are right (a layout-only change is
         // still not reported). The others are `base`'s, untouched.
@@ -289,7 +280,7 @@ impl ParsedScript {
                 fresh.set_script_fn(function.clone());
             }
         }
-        let fresh = fold_constants(engine, &top_level.constant_scope, AST::new([], fresh));
+        let fresh = AST::new([], fresh);
 
         let mut line_shifts = HashMap::new();
         let mut closure_owners = HashMap::new();
@@ -384,19 +375,6 @@ pub(crate) fn free_in_background<T: Send + 'static>(value: T) {
     let _detached = std::thread::Builder::new()
         .name("rhai script free".into())
         .spawn(move || drop(value));
-}
-
-/// Rhai functions cannot see top-level constants (see `constants`): folds
-/// them into the function bodies where the optimizer can.
-fn fold_constants(engine: &Engine, constants: &Scope<'static>, ast: AST) -> AST {
-    if constants.is_empty() {
-        return ast;
-    }
-    let level = match engine.optimization_level() {
-        OptimizationLevel::None => OptimizationLevel::Simple,
-        level => level,
-    };
-    engine.optimize_ast(constants, ast, level)
 }
 
 fn line_of(position: Position) -> i32 {

@@ -194,7 +194,7 @@ impl CompiledModule {
 }
 
 /// The modules one script version imports.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct ScriptModules {
     /// By the path as written in the script's `import` statements.
     by_literal: Arc<HashMap<String, SharedModule>>,
@@ -229,6 +229,19 @@ impl ScriptModules {
         script_modules.by_literal = Arc::new(by_literal);
         script_modules.modules = modules.to_vec();
         script_modules
+    }
+
+    /// Makes the script's top-level constants `global::NAME` in its
+    /// handlers, as Rhai's `global` module makes them in top-level code.
+    pub(crate) fn add_global_constants(&mut self, constants: Module) {
+        Arc::make_mut(&mut self.by_literal).insert(GLOBAL_CONSTANTS.to_owned(), constants.into());
+        let path = Expr::StringConstant(GLOBAL_CONSTANTS.into(), Position::NONE);
+        let name = Ident {
+            name: "global".into(),
+            pos: Position::NONE,
+        };
+        self.imports
+            .push(Stmt::Import((path, name).into(), Position::NONE));
     }
 
     /// The text of a module the script imports, directly or not, by asset
@@ -281,6 +294,26 @@ impl ScriptModules {
         );
         changed
     }
+}
+
+/// The path under which a script's own constants are imported as `global`:
+/// no asset path can be written like it.
+const GLOBAL_CONSTANTS: &str = "\0global constants";
+
+/// Whether `ast` reads a `global::NAME`.
+pub(crate) fn uses_global_namespace(ast: &AST) -> bool {
+    let mut found = false;
+    ast.walk(&mut |path: &[ASTNode]| {
+        if let Some(ASTNode::Expr(Expr::Variable(variable, ..))) = path.last() {
+            let namespace = &variable.2;
+            if !namespace.is_empty() && namespace.root() == "global" {
+                found = true;
+                return false;
+            }
+        }
+        true
+    });
+    found
 }
 
 thread_local! {
