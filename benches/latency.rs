@@ -30,8 +30,8 @@ const IMPORTER: &str =
 /// What each edit saves.
 #[derive(Clone, Copy)]
 enum Edited {
-    /// One script, on one entity.
-    Script,
+    /// One script, on `entities` entities.
+    Script { entities: usize },
     /// A module that `scripts` scripts import, each on `entities` entities.
     Module { scripts: usize, entities: usize },
 }
@@ -40,7 +40,7 @@ impl Edited {
     /// Writes the files with `value` and returns the file each edit writes.
     fn write_files(self, dir: &Path, value: usize) -> std::path::PathBuf {
         match self {
-            Self::Script => {
+            Self::Script { .. } => {
                 let path = dir.join("edited.rhai");
                 std::fs::write(&path, script(value)).unwrap();
                 path
@@ -59,7 +59,7 @@ impl Edited {
 
     fn text(self, value: usize) -> String {
         match self {
-            Self::Script => script(value),
+            Self::Script { .. } => script(value),
             Self::Module { .. } => module(value),
         }
     }
@@ -67,7 +67,7 @@ impl Edited {
     /// The scripts and how many entities run each.
     fn scripts(self) -> (Vec<String>, usize) {
         match self {
-            Self::Script => (vec!["edited.rhai".to_owned()], 1),
+            Self::Script { entities } => (vec!["edited.rhai".to_owned()], entities),
             Self::Module { scripts, entities } => (
                 (0..scripts)
                     .map(|index| format!("importer_{index}.rhai"))
@@ -191,7 +191,7 @@ fn main() {
     if !support::measuring() {
         report(
             "FastScriptReload, test mode",
-            measure(true, Edited::Script, 3),
+            measure(true, Edited::Script { entities: 1 }, 3),
         );
         let small = Edited::Module {
             scripts: 2,
@@ -200,9 +200,12 @@ fn main() {
         report("a module, test mode", measure(true, small, 2));
         return;
     }
+    let one = Edited::Script { entities: 1 };
+    report("FastScriptReload (10 ms debounce)", measure(true, one, 60));
+    let many = Edited::Script { entities: 10_000 };
     report(
-        "FastScriptReload (10 ms debounce)",
-        measure(true, Edited::Script, 60),
+        "FastScriptReload, one script, 10,000 entities",
+        measure(true, many, 60),
     );
     report(
         "FastScriptReload, a module 10 scripts import, 10,000 entities",
@@ -210,6 +213,6 @@ fn main() {
     );
     report(
         "Bevy's default file source (300 ms debounce)",
-        measure(false, Edited::Script, 10),
+        measure(false, one, 10),
     );
 }
