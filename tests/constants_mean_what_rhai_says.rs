@@ -182,3 +182,22 @@ fn a_patch_calls_the_scripts_own_function_under_full_optimization() {
         h.reloads()
     );
 }
+
+#[test]
+fn a_patch_that_adds_a_parameter_named_like_a_constant_binds_it() {
+    let mut h = Harness::new();
+    let v1 = "const K = 5;\nlet a = 0;\nlet b = 0;\nfn f() { K }\nfn on_update() { a = f(); }\n";
+    let v2 = "const K = 5;\nlet a = 0;\nlet b = 0;\nfn f() { K }\nfn g(K) { K * 2 }\nfn on_update() { a = f(); b = g(100); }\n";
+    h.write("scripts/k.rhai", v1);
+    let entity = h.spawn("scripts/k.rhai");
+    h.run_until_ready(entity);
+    h.update();
+    assert_eq!(h.state::<i64>(entity, "a"), Some(5));
+
+    h.edit("scripts/k.rhai", v2);
+    h.run_until_reloads(1);
+    h.update();
+    assert_eq!(h.reloads()[0].kind, bevy_rhai_hot::ReloadKind::Patched);
+    assert_eq!(h.state::<i64>(entity, "a"), Some(5));
+    assert_eq!(h.state::<i64>(entity, "b"), Some(200));
+}

@@ -284,16 +284,16 @@ pub(crate) fn resolve_constant(
     {
         return Ok(Some(value));
     }
-    // In a module's function, the running script's constants are not in
-    // view: the module is another file.
-    let source = context.source();
-    let in_script = with_current_path(|path| source.is_none() || source == path);
-    if !in_script {
-        return Ok(None);
-    }
+    // Most names are no constant: this lookup turns them away first.
     let Some(value) = with_current_constants(|constants| constants?.get(name).cloned()) else {
         return Ok(None);
     };
+    // In a module's function, the running script's constants are not in
+    // view: the module is another file.
+    let source = context.source();
+    if source.is_some() && with_current_path(|path| source != path) {
+        return Ok(None);
+    }
     // Names Rhai finds only at run time, in the scope: a variable a closure
     // captured, one `eval` defined. They hide the constant, as in Rhai.
     if context.scope().contains(name) {

@@ -8,9 +8,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use bevy::ecs::entity::Entity;
-use rhai::{AST, Engine, EvalAltResult, Module, Position, Scope};
+use rhai::{AST, Engine, EvalAltResult, Module, OptimizationLevel, Position, Scope};
 
-use super::constants::ScriptConstants;
+use super::constants::{ScriptConstants, names_bound_in_functions};
 use super::error::{ScriptError, ScriptLocation, call_chain, innermost_with_source};
 use super::hooks::ON_UPDATE;
 use super::modules::{
@@ -82,6 +82,8 @@ pub struct ParsedScript {
 /// What running a version's top-level code yields.
 struct TopLevel {
     constants: ScriptConstants,
+    /// The constants folded into the functions (see `constants`).
+    foldable: Scope<'static>,
     defaults: Scope<'static>,
 }
 
@@ -167,7 +169,7 @@ impl ParsedScript {
         if uses_global_namespace(&self.ast) {
             (modules.get_or_insert_default()).add_global_constants(top_level.constants.to_module());
         }
-        let mut compiled = self.build_with(base, top_level);
+        let mut compiled = self.build_with(engine, base, top_level);
         if let Some(modules) = modules {
             compiled.calls_ast = modules.calls_ast(&compiled.ast);
             compiled.modules = Some(Arc::new(modules));
@@ -175,7 +177,12 @@ impl ParsedScript {
         Ok(compiled)
     }
 
-    fn build_with(self, base: Option<&CompiledScript>, top_level: TopLevel) -> CompiledScript {
+    fn build_with(
+        self,
+        engine: &Engine,
+        base: Option<&CompiledScript>,
+        top_level: TopLevel,
+    ) -> CompiledScript {
         let patchable = base.filter(|base| {
             base.outline.complete
                 && self.outline.complete
@@ -183,8 +190,8 @@ impl ParsedScript {
                 && base.constants.same_values(&top_level.constants)
         });
         match patchable {
-            Some(base) => self.patch(base, top_level),
-            None => self.build_whole(base, top_level),
+            Some(base) => self.patch(engine, base, top_level),
+            None => self.build_whole(engine, base, top_level),
         }
     }
 
@@ -195,6 +202,7 @@ impl ParsedScript {
             .map_err(|error| ScriptError::top_level(&self.path, &error, &self.source))?;
         let mut top_level = TopLevel {
             constants: ScriptConstants::default(),
+            foldable: Scope::new(),
             defaults: Scope::new(),
         };
         for (name, is_constant, value) in scope.iter() {
@@ -204,12 +212,19 @@ impl ParsedScript {
                 top_level.defaults.set_or_push(name, value);
             }
         }
+        let bound = names_bound_in_functions(&self.ast);
+        top_level.foldable = top_level.constants.foldable(bound.as_ref());
         Ok(top_level)
     }
 
     /// Builds every function of the new text.
-    fn build_whole(self, base: Option<&CompiledScript>, top_level: TopLevel) -> CompiledScript {
-        let mut ast = self.ast;
+    fn build_whole(
+        self,
+        engine: &Engine,
+        base: Option<&CompiledScript>,
+        top_level: TopLevel,
+    ) -> CompiledScript {
+        let mut ast = fold_constants(engine, &top_level.foldable, self.ast);
         let mut closure_owners = self.outline.closures.clone();
         if let Some(base) = base {
             // Closures are values: one kept in an entity's state keeps
@@ -242,7 +257,7 @@ impl ParsedScript {
 
     /// Builds only the changed and added functions and takes the others,
     /// with their closures, from `base`.
-    fn patch(self, base: &CompiledScript, top_level: TopLevel) -> CompiledScript {
+    fn patch(self, engine: &Engine, base: &CompiledScript, top_level: TopLevel) -> CompiledScript {
         // A function whose text differs from `base` in any way is compiled
         // anew, so that its positions are right (a layout-only change is
         // still not reported). The others are `base`'s, untouched.
@@ -280,7 +295,7 @@ impl ParsedScript {
                 fresh.set_script_fn(function.clone());
             }
         }
-        let fresh = AST::new([], fresh);
+        let fresh = fold_constants(engine, &top_level.foldable, AST::new([], fresh));
 
         let mut line_shifts = HashMap::new();
         let mut closure_owners = HashMap::new();
@@ -375,6 +390,17 @@ pub(crate) fn free_in_background<T: Send + 'static>(value: T) {
     let _detached = std::thread::Builder::new()
         .name("rhai script free".into())
         .spawn(move || drop(value));
+}
+
+/// Folds `constants` into the function bodies of `ast`. Rhai's `Simple`
+/// level only propagates values; it never evaluates a call, which could
+/// pick a native function over the script's own of the same name when a
+/// patch's functions are folded apart from the rest.
+fn fold_constants(engine: &Engine, constants: &Scope<'static>, ast: AST) -> AST {
+    if constants.is_empty() {
+        return ast;
+    }
+    engine.optimize_ast(constants, ast, OptimizationLevel::Simple)
 }
 
 fn line_of(position: Position) -> i32 {

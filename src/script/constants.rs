@@ -1,21 +1,26 @@
 //! Top-level `const`s, visible inside every function of their script.
 //!
-//! Rhai functions cannot see a script's top-level constants. The engine's
-//! variable resolver (in `engine::context`) closes the gap: a name that no
-//! parameter, `let`, loop, `catch`, closure capture or `eval` binds where
-//! it is used is looked up among the running script's constants. Names are
-//! bound exactly as Rhai binds them, so a parameter `K` hides `const K`.
-//!
-//! Folding the values into function bodies with Rhai's optimizer would be
-//! cheaper per read, but the optimizer replaces names that a parameter,
-//! a loop variable or a capture shadows, so the values are looked up when
-//! read instead.
+//! Rhai functions cannot see a script's top-level constants. Two mechanisms
+//! close the gap, and both leave names bound exactly as Rhai binds them (a
+//! parameter `K` hides `const K`):
+//! - the engine's variable resolver (in `engine::context`) looks a name
+//!   that no parameter, `let`, loop, `catch`, closure capture or `eval`
+//!   binds up among the running script's constants when it is read;
+//! - where that cannot change the meaning, values are folded into the
+//!   function bodies when a version compiles, at no cost per read. Rhai's
+//!   optimizer would also replace a name that a parameter or a local
+//!   binds, so a constant is folded only when no function of the script
+//!   binds its name anywhere (and none calls `eval`), and only plain values
+//!   (numbers, strings, arrays, maps): function pointers and app types are
+//!   looked up.
 //!
 //! `global::NAME` reaches the constants the way Rhai's own `global` module
 //! does in top-level code: the handlers of a script that writes it import
 //! the constants as a module named `global` (see `modules`).
 
-use rhai::Dynamic;
+use std::collections::HashSet;
+
+use rhai::{AST, ASTNode, Dynamic, Expr, Scope, Stmt};
 
 /// The constants of one script version.
 #[derive(Debug, Default)]
@@ -56,6 +61,30 @@ impl ScriptConstants {
         self.values.len() == other.values.len()
             && (self.values.iter().zip(&other.values))
                 .all(|(a, b)| a.0 == b.0 && surely_equal(&a.1, &b.1))
+    }
+
+    /// The constants that can be folded into the functions of a script
+    /// whose functions bind `bound` (see [`names_bound_in_functions`]), as
+    /// Rhai's optimizer takes them.
+    pub(crate) fn foldable(&self, bound: Option<&HashSet<String>>) -> Scope<'static> {
+        let mut scope = Scope::new();
+        let Some(bound) = bound else {
+            return scope;
+        };
+        for (name, value) in &self.values {
+            let plain = value.is_unit()
+                || value.is_int()
+                || value.is_float()
+                || value.is_bool()
+                || value.is_char()
+                || value.is_string()
+                || value.is_array()
+                || value.is_map();
+            if plain && !bound.contains(name) {
+                scope.push_constant_dynamic(name.as_str(), value.clone());
+            }
+        }
+        scope
     }
 
     /// The constants as a module's variables, for `global::NAME`.
@@ -111,4 +140,48 @@ fn surely_equal(a: &Dynamic, b: &Dynamic) -> bool {
             && (a.iter()).all(|(key, a)| b.get(key).is_some_and(|b| surely_equal(a, b)));
     }
     false
+}
+
+/// Every name a function of `ast` binds (its parameters, closures'
+/// parameters and captures, `let`s, and the variables it reads that the
+/// parser bound locally: loop and `catch` variables among them), or `None`
+/// when the script calls `eval`, which may bind any name.
+pub(crate) fn names_bound_in_functions(ast: &AST) -> Option<HashSet<String>> {
+    let mut bound: HashSet<String> = HashSet::new();
+    for function in ast.iter_fn_def() {
+        bound.extend(function.params.iter().map(|param| param.to_string()));
+    }
+    let top_level = ast.statements().len();
+    let mut roots = 0;
+    let mut calls_eval = false;
+    ast.walk(&mut |path: &[ASTNode]| {
+        if path.len() == 1 {
+            roots += 1;
+        }
+        match path.last() {
+            Some(ASTNode::Expr(Expr::FnCall(call, _))) if call.name == "eval" => {
+                calls_eval = true;
+                return false;
+            }
+            // The top level's own statements declare the constants.
+            _ if roots <= top_level => {}
+            Some(ASTNode::Stmt(Stmt::Var(declaration, ..))) => {
+                bound.insert(declaration.0.name.to_string());
+            }
+            Some(ASTNode::Stmt(Stmt::For(looping, _))) => {
+                bound.insert(looping.0.name.to_string());
+                if let Some(counter) = &looping.1 {
+                    bound.insert(counter.name.to_string());
+                }
+            }
+            Some(ASTNode::Expr(Expr::Variable(variable, short_index, _))) => {
+                if variable.0.is_some() || short_index.is_some() {
+                    bound.insert(variable.1.to_string());
+                }
+            }
+            _ => {}
+        }
+        true
+    });
+    (!calls_eval).then_some(bound)
 }
