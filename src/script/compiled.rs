@@ -275,12 +275,12 @@ impl ParsedScript {
             .filter(|key| differs(key, &base.outline))
             .map(as_ref)
             .collect();
-        let owned_by_rebuilt = |closure: &str| {
-            self.outline
-                .closures
-                .get(closure)
-                .and_then(Option::as_ref)
-                .is_some_and(|key| rebuilt.contains(&as_ref(key)))
+        // A closure written in top-level code is new with every version
+        // that runs it (its name hashes its position), and the new state
+        // defaults hold it: it is always taken from the new text.
+        let owned_by_rebuilt = |closure: &str| match self.outline.closures.get(closure) {
+            Some(Some(key)) => rebuilt.contains(&as_ref(key)),
+            Some(None) | None => true,
         };
 
         let mut fresh = Module::new();

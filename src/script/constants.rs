@@ -174,10 +174,10 @@ pub(crate) fn names_bound_in_functions(ast: &AST) -> Option<HashSet<String>> {
                     bound.insert(counter.name.to_string());
                 }
             }
-            Some(ASTNode::Expr(Expr::Variable(variable, short_index, _))) => {
-                if variable.0.is_some() || short_index.is_some() {
-                    bound.insert(variable.1.to_string());
-                }
+            Some(ASTNode::Expr(Expr::Variable(variable, short_index, _)))
+                if variable.0.is_some() || short_index.is_some() =>
+            {
+                bound.insert(variable.1.to_string());
             }
             _ => {}
         }

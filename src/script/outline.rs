@@ -111,7 +111,13 @@ impl Outline {
                 definition: lines.position(source, start),
             };
             regions.push((start, end, key.clone()));
-            functions.insert(key, outline);
+            // Typed methods (`fn string.calc(x)`, `fn int.calc(x)`) share a
+            // name and an arity: telling their versions apart would need
+            // the type in the key, so such a script is compared whole and
+            // an edit of one of them always goes live.
+            if functions.insert(key, outline).is_some() {
+                complete = false;
+            }
         }
         regions.sort_unstable_by_key(|(start, ..)| *start);
 
