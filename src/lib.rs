@@ -18,6 +18,10 @@
 //!   through the functions listed in [`api`], in groups the app chooses:
 //!   any reflected component or resource by name ([`api::ecs`]), queries,
 //!   spawning, timers, events to other scripts and to Rust.
+//! - Scripts share code with Rhai's `import "lib/steering" as steer;`:
+//!   modules load through the asset server, compile once per version, and
+//!   an edit of a module reaches every script that imports it (see the
+//!   README's Modules section).
 //!
 //! # Quick start
 //!
@@ -73,11 +77,11 @@
 //! above it:
 //!
 //! ```text
-//! script    text → compiled version: parse, outline, constants, patch, errors   (no World)
+//! script    text → compiled version: parse, outline, constants, modules, patch, errors   (no World)
 //!   ↑
 //! engine    the Rhai engine, its limits, the call context that lends the ECS
 //!   ↑
-//! asset     .rhai files as assets: loader, live version per path, FastScriptReload
+//! asset     .rhai files as assets: loader, imported modules, live version per path, FastScriptReload
 //!   ↑
 //! runtime   scripts on entities: state, start and detach, reload, dispatch
 //!   ↑
@@ -86,6 +90,8 @@
 //! events    Bevy events and messages to and from scripts
 //!   ↑
 //! plugin    RhaiPlugin: configuration, systems, the engine's set-ups
+//!   ↑
+//! overlay   ScriptErrorOverlay: the current errors on screen (feature `overlay`)
 //! ```
 
 pub mod api;

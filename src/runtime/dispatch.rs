@@ -222,6 +222,22 @@ pub(crate) fn dispatch_to_entity(
         return;
     };
     for slot in &mut slots {
+        if !slot.started {
+            // Its script has not compiled yet: the event waits for it.
+            if slot.early_events.len() < MAX_EARLY_EVENTS {
+                slot.early_events
+                    .push((function.to_owned(), payload.clone()));
+            } else if slot.early_events.len() == MAX_EARLY_EVENTS {
+                warn!(
+                    "entity {entity}: more than {MAX_EARLY_EVENTS} events arrived before its \
+                     script started; later ones are dropped until it starts"
+                );
+                // A blank entry (no handler has that name) marks the warning
+                // as given.
+                slot.early_events.push((String::new(), Dynamic::UNIT));
+            }
+            continue;
+        }
         let arity = slot
             .compiled
             .as_ref()
@@ -239,6 +255,28 @@ pub(crate) fn dispatch_to_entity(
         }
     }
     put_slots(world, entity, slots);
+}
+
+/// How many events an entity's script keeps for when it starts.
+const MAX_EARLY_EVENTS: usize = 1_000;
+
+/// Runs the events that reached `slot` before its script started, in the
+/// order they came, once `init()` has run.
+pub(crate) fn run_early_events(
+    world: &mut World,
+    engine: &Engine,
+    entity: Entity,
+    slot: &mut ScriptSlot,
+) {
+    for (function, payload) in std::mem::take(&mut slot.early_events) {
+        let arity = slot
+            .compiled
+            .as_ref()
+            .and_then(|compiled| compiled.handler_arity(&function, 1));
+        if let Some(arity) = arity {
+            call_with_arity(world, engine, entity, slot, &function, arity, payload);
+        }
+    }
 }
 
 /// Calls handler `function` with `payload` in every scripted entity that

@@ -10,7 +10,7 @@ use bevy::ecs::world::DeferredWorld;
 use bevy::platform::collections::HashMap;
 use bevy::prelude::*;
 
-use super::dispatch::{call, detach, put_slots, report, take_slots};
+use super::dispatch::{call, detach, put_slots, report, run_early_events, take_slots};
 use super::reload::LiveScripts;
 use super::state::{PendingScripts, PropValue, Script, ScriptSlot, ScriptState, Slots};
 use crate::asset::RhaiScript;
@@ -138,6 +138,7 @@ pub(crate) fn start_pending(world: &mut World) {
             if has_init {
                 call(world, &engine, entity, slot, INIT, ());
             }
+            run_early_events(world, &engine, entity, slot);
         }
         put_slots(world, entity, slots);
     }

@@ -300,6 +300,10 @@ pub(crate) struct ScriptSlot {
     /// `CurrentScriptErrors`); empty on the usual path.
     #[serde(skip)]
     pub(crate) failing: Vec<String>,
+    /// Events (handler and payload) that reached the entity before this
+    /// script started: they run right after `init()`.
+    #[serde(skip)]
+    pub(crate) early_events: Vec<(String, rhai::Dynamic)>,
     pub(crate) vars: Scope<'static>,
 }
 
@@ -316,6 +320,7 @@ impl ScriptSlot {
             applied_props: HashMap::default(),
             reported_unloadable: false,
             failing: Vec::new(),
+            early_events: Vec::new(),
             vars: Scope::new(),
         }
     }
