@@ -29,6 +29,25 @@ fn event_name<E>() -> String {
     bare.to_snake_case()
 }
 
+/// Serde writes an `Entity` as a number; the event's target field, named
+/// `entity` by Bevy's derive, goes to scripts as the entity it is, so that
+/// `despawn(event.entity)` and `event.entity == entity()` work.
+fn with_target_as_entity(payload: rhai::Dynamic, target: Entity) -> rhai::Dynamic {
+    let Some(mut map) = payload.clone().try_cast::<rhai::Map>() else {
+        return payload;
+    };
+    let is_target = |value: &rhai::Dynamic| {
+        value
+            .as_int()
+            .is_ok_and(|bits| bits as u64 == target.to_bits())
+    };
+    match map.get_mut("entity") {
+        Some(value) if is_target(value) => *value = rhai::Dynamic::from(target),
+        _ => return payload,
+    }
+    map.into()
+}
+
 /// Routes ad-hoc [`ScriptEvent`]s written since the last frame.
 pub(crate) fn route_script_events(
     world: &mut World,
@@ -106,7 +125,7 @@ impl RhaiAppExt for App {
         self.add_observer(move |event: On<E>, mut commands: Commands| {
             let target = event.event_target();
             let payload = match rhai::serde::to_dynamic(event.event()) {
-                Ok(payload) => payload,
+                Ok(payload) => with_target_as_entity(payload, target),
                 Err(error) => {
                     error!("cannot pass {} to scripts: {error}", ShortName::of::<E>());
                     return;

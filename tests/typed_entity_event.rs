@@ -25,11 +25,12 @@ struct Heal {
 const SCRIPT: &str = r#"
 let hp = 100.0;
 let last_kind = "";
-let hit_by = ();
+let hit_me = false;
 fn on_damage(event) {
     hp -= event.amount;
     last_kind = event.kind;
-    hit_by = event.entity;
+    // The target arrives as an entity, not as a number.
+    hit_me = event.entity == entity() && type_of(event.entity) == type_of(entity());
 }
 fn on_mend(event) { hp += event.amount; }
 "#;
@@ -57,7 +58,7 @@ fn typed_entity_event_round_trip() {
         h.state::<String>(target, "last_kind").as_deref(),
         Some("fire")
     );
-    assert_eq!(h.state::<u64>(target, "hit_by"), Some(target.to_bits()));
+    assert_eq!(h.state::<bool>(target, "hit_me"), Some(true));
     assert_eq!(
         h.state::<f64>(bystander, "hp"),
         Some(100.0),
