@@ -24,28 +24,43 @@ use crate::script::modules::{
 };
 use crate::script::{ScriptError, ScriptLocation, hash_of};
 
-type CachedModule = Arc<OnceCell<Result<Arc<CompiledModule>, ScriptError>>>;
+type Cached<T> = Arc<OnceCell<Result<Arc<T>, ScriptError>>>;
 
-/// Every module version compiled and still imported by some script version,
-/// by a key of its text and its own imports' versions.
-#[derive(Clone, Default)]
-pub(crate) struct ModuleCache(Arc<Mutex<HashMap<u64, CachedModule>>>);
+/// Values made once per key, however many loads ask for them at once, and
+/// kept while something else holds them.
+struct Cache<T>(Mutex<HashMap<u64, Cached<T>>>);
 
-impl ModuleCache {
+impl<T> Default for Cache<T> {
+    fn default() -> Self {
+        Self(Mutex::default())
+    }
+}
+
+impl<T> Cache<T> {
     /// The entry for `key`, made if there is none; entries that nothing
-    /// imports any more are dropped on the way.
-    fn entry(&self, key: u64) -> CachedModule {
+    /// else holds any more are dropped on the way.
+    fn entry(&self, key: u64) -> Cached<T> {
         let mut cache = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if !cache.contains_key(&key) {
             cache.retain(|_, entry| match entry.get() {
                 None => true,
-                Some(Ok(module)) => Arc::strong_count(module) > 1,
+                Some(Ok(value)) => Arc::strong_count(value) > 1,
                 Some(Err(_)) => false,
             });
         }
         cache.entry(key).or_default().clone()
     }
 }
+
+/// A module file, parsed: its syntax tree and its imports.
+type ParsedModule = (rhai::AST, Vec<ImportStatement>);
+
+/// Every module version compiled and still imported by some script version,
+/// by a key of its text and its own imports' versions; and module texts
+/// parsed for loads under way, so that the importers a module's edit loads
+/// again parse it once.
+#[derive(Clone, Default)]
+pub(crate) struct ModuleCache(Arc<(Cache<CompiledModule>, Cache<ParsedModule>)>);
 
 /// What loading a script's imports needs.
 pub(crate) struct ModuleLoading<'a> {
@@ -135,41 +150,52 @@ impl ModuleLoading<'_> {
             })
         };
         let text: Arc<str> = decode(path, &bytes).map_err(failed)?.into();
-        let parsed = {
-            let (engine, path, text) = (self.engine.clone(), path.to_owned(), text.clone());
-            on_own_thread(&self.engine.clone(), move || {
-                parse_module(&engine, &path, &text)
+        let text_hash = hash_of(&bytes);
+        let parse_key = {
+            let mut hasher = DefaultHasher::new();
+            (path, text_hash).hash(&mut hasher);
+            hasher.finish()
+        };
+        let parsed = (self.cache.0.1.entry(parse_key))
+            .get_or_init(|| async {
+                let (engine, module_path, text) =
+                    (self.engine.clone(), path.to_owned(), text.clone());
+                on_own_thread(&self.engine.clone(), move || {
+                    parse_module(&engine, &module_path, &text)
+                })
+                .await
+                .map_err(|message| compile_error(path, message))
+                .and_then(|parsed| parsed.map(Arc::new))
             })
             .await
-        };
-        let (ast, imports) = parsed
-            .map_err(|message| compile_failure(path, message))
-            .and_then(|parsed| parsed.map_err(failed))?;
+            .clone()
+            .map_err(failed)?;
+        let imports = parsed.1.clone();
         chain.push(path.to_owned());
         let children = self.load_all(context, path, &text, &imports, chain).await;
         chain.pop();
         let children = children.map_err(ModuleError::Failed)?;
 
-        let text_hash = hash_of(&bytes);
         let mut hasher = DefaultHasher::new();
-        (path, text_hash).hash(&mut hasher);
+        parse_key.hash(&mut hasher);
         for child in &children {
             child.key.hash(&mut hasher);
         }
         let key = hasher.finish();
-        let entry = self.cache.entry(key);
+        let entry = self.cache.0.0.entry(key);
         let built = entry
             .get_or_init(move || async move {
                 let engine = self.engine.clone();
                 let module_path = path.to_owned();
                 on_own_thread(&self.engine.clone(), move || {
+                    let (ast, imports) = &*parsed;
                     crate::engine::run_in_context(None, None, &module_path, None, || {
                         build_module(
                             &engine,
                             &module_path,
                             &text,
-                            &ast,
-                            &imports,
+                            ast,
+                            imports,
                             &children,
                             (key, text_hash),
                         )
@@ -195,11 +221,4 @@ fn compile_error(path: &str, message: String) -> ScriptError {
         location: ScriptLocation::new(path, rhai::Position::NONE),
         message,
     }
-}
-
-fn compile_failure(path: &str, message: String) -> ModuleError {
-    ModuleError::Failed(ImportFailure {
-        error: compile_error(path, message),
-        missing: Vec::new(),
-    })
 }
