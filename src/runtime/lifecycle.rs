@@ -26,11 +26,18 @@ pub(crate) fn lifecycle_plugin(app: &mut App) {
         .register_component_hooks::<Script>()
         .on_insert(attach_scripts)
         .on_remove(detach_scripts);
+    // A restored `ScriptState` (a save game) inserted after the `Script`
+    // replaces the state the `Script` started with: it is matched to the
+    // handles the same way.
+    app.world_mut()
+        .register_component_hooks::<ScriptState>()
+        .on_insert(attach_scripts);
 }
 
-/// Keeps [`ScriptState`] in step with the handles of a (re)inserted [`Script`]:
-/// state for scripts still listed is kept, new scripts wait to compile, and
-/// scripts no longer listed are detached.
+/// Keeps [`ScriptState`] in step with the handles of a (re)inserted [`Script`]
+/// (or with a [`ScriptState`] inserted after it): state for scripts still
+/// listed is kept, new scripts wait to compile, and scripts no longer
+/// listed are detached.
 fn attach_scripts(mut world: DeferredWorld, context: HookContext) {
     let entity = context.entity;
     let Ok(mut entity_mut) = world.get_entity_mut(entity) else {
@@ -83,7 +90,13 @@ pub(crate) fn start_pending(world: &mut World) {
     }
     let engine = RhaiEngine::of(world);
     let mut still_waiting = Vec::new();
+    // An entity is listed twice when its `Script` and its `ScriptState`
+    // were inserted together (both hooks list it).
+    let mut seen = bevy::platform::collections::HashSet::with_capacity(waiting.len());
     for entity in waiting {
+        if !seen.insert(entity) {
+            continue;
+        }
         let live_versions: Option<Vec<Option<Arc<CompiledScript>>>> = {
             let Some(state) = world.get::<ScriptState>(entity) else {
                 continue;

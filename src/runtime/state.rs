@@ -9,6 +9,9 @@ use bevy::prelude::*;
 use rhai::{Dynamic, Scope};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+
+use crate::script::saved::{map_entities_in, saved_vars};
+use bevy::ecs::entity::{EntityMapper, MapEntities};
 use smallvec::SmallVec;
 
 use crate::asset::RhaiScript;
@@ -223,10 +226,33 @@ impl Script {
 /// It is registered for reflection as an opaque value that serializes
 /// with serde: inspectors, scenes and Bevy's remote protocol see it.
 #[derive(Component, Default, Debug, Clone, Serialize, Deserialize, Reflect)]
+#[component(map_entities)]
 #[reflect(opaque)]
 #[reflect(Component, Default, Debug, Clone, Serialize, Deserialize)]
 pub struct ScriptState {
     pub(crate) slots: Slots,
+}
+
+/// The entities a script keeps in its state (an `Entity` in a variable, in
+/// an array or map, in a timer's payload) are mapped like any component's:
+/// Bevy's scenes do it when they spawn, and a save game loaded by hand
+/// calls [`MapEntities::map_entities`] with the old-to-new map.
+impl MapEntities for ScriptState {
+    fn map_entities<M: EntityMapper>(&mut self, mapper: &mut M) {
+        for slot in &mut self.slots {
+            let names: Vec<String> = slot
+                .vars
+                .iter_raw()
+                .map(|(name, ..)| name.to_owned())
+                .collect();
+            for name in names {
+                if let Some(value) = slot.vars.get_mut(&name) {
+                    map_entities_in(value, mapper);
+                }
+            }
+            slot.timers.map_entities(mapper);
+        }
+    }
 }
 
 impl ScriptState {
@@ -287,11 +313,11 @@ pub(crate) struct ScriptSlot {
     /// Whether `init()` has run.
     pub(crate) started: bool,
     /// Timers this script set on this entity (`after`, `every`).
-    #[serde(default, skip_serializing_if = "Timers::is_empty")]
+    #[serde(default)]
     pub(crate) timers: Timers,
     /// The property values last written into `vars`, so that only edited
     /// properties are written again.
-    #[serde(default, skip_serializing_if = "HashMap::is_empty")]
+    #[serde(default)]
     pub(crate) applied_props: HashMap<String, PropValue>,
     /// Whether the plugin said that this slot's handle will never load.
     #[serde(skip)]
@@ -304,6 +330,7 @@ pub(crate) struct ScriptSlot {
     /// script started: they run right after `init()`.
     #[serde(skip)]
     pub(crate) early_events: Vec<(String, rhai::Dynamic)>,
+    #[serde(with = "saved_vars")]
     pub(crate) vars: Scope<'static>,
 }
 

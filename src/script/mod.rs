@@ -12,6 +12,7 @@ mod error;
 pub mod hooks;
 pub(crate) mod modules;
 pub(crate) mod outline;
+pub(crate) mod saved;
 pub mod timers;
 
 pub use compiled::{CompiledScript, ParsedScript};

@@ -29,6 +29,7 @@ pub(crate) struct ScriptTimer {
     left: f64,
     /// The interval of a repeating timer.
     every: Option<f64>,
+    #[serde(with = "super::saved::saved_value")]
     pub(crate) payload: Dynamic,
 }
 
@@ -42,6 +43,14 @@ pub(crate) struct Due {
 }
 
 impl Timers {
+    /// Maps the entities in the timers' payloads (see `ScriptState`'s
+    /// `MapEntities`).
+    pub(crate) fn map_entities(&mut self, mapper: &mut impl bevy::ecs::entity::EntityMapper) {
+        for timer in &mut self.list {
+            super::saved::map_entities_in(&mut timer.payload, mapper);
+        }
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.list.is_empty()
     }
