@@ -61,3 +61,26 @@ fn a_handler_that_can_never_be_called_is_warned_about_once() {
     );
     assert_eq!(h.state::<i64>(entity, "n"), Some(0));
 }
+
+#[test]
+fn every_failing_save_is_logged_even_a_text_seen_before() {
+    let mut h = Harness::new();
+    let good = "let n = 0;\nfn on_update() { n += 1; }\n";
+    let broken_a = "let n = 0;\nfn on_update() { n += ; }\n";
+    let broken_b = "let n = 0;\nfn on_update() { n += 1 }}\n";
+    h.write("scripts/saved.rhai", good);
+    let entity = h.spawn("scripts/saved.rhai");
+    h.run_until_ready(entity);
+    let (_, logs) = capture_logs(|| {
+        for (count, text) in [broken_a, broken_b, broken_a].into_iter().enumerate() {
+            h.edit("scripts/saved.rhai", text);
+            h.run_until_errors(count + 1);
+        }
+        h.updates(3);
+    });
+    let logged = logs
+        .iter()
+        .filter(|(level, line)| *level == Level::ERROR && line.contains("scripts/saved.rhai:2:"))
+        .count();
+    assert_eq!(logged, 3, "{logs:?}");
+}

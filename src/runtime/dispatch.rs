@@ -8,8 +8,9 @@ use bevy::prelude::*;
 use core::time::Duration;
 use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, FuncArgs};
 
+use super::ScriptEvent;
 use super::current_errors::{ErrorPlace, clear_entity, clear_handler, record};
-use super::state::{ScriptSlot, ScriptState, Slots};
+use super::state::{Script, ScriptSlot, ScriptState, Slots};
 use crate::engine::{RhaiEngine, ScriptLimits, run_with_timers};
 use crate::script::hooks::{ON_DETACH, ON_UPDATE};
 use crate::script::modules::with_importable;
@@ -34,7 +35,10 @@ impl LoggedErrors {
 ///
 /// A runtime error is the same error when it comes from the same place
 /// (script, line, column, handler), whatever its text: an error whose text
-/// changes every frame (an index, a counter in a `throw`) logs once.
+/// changes every frame (an index, a counter in a `throw`) logs once. A
+/// compile or load error comes from a save, and each failing save logs
+/// (a save of the same bytes again is not a new version: it never gets
+/// here), so that broken save A, then B, then A again logs A twice.
 pub(crate) fn report(world: &mut World, error: ScriptError) {
     let key = match &error {
         ScriptError::Runtime {
@@ -46,7 +50,11 @@ pub(crate) fn report(world: &mut World, error: ScriptError) {
         ScriptError::Runtime {
             location, function, ..
         } => format!("{location} {function}"),
-        other => other.to_string(),
+        ScriptError::Compile { .. } | ScriptError::Load { .. } => {
+            error!("{error:#}");
+            world.write_message(error);
+            return;
+        }
     };
     let mut logged = world.resource_mut::<LoggedErrors>();
     if logged.0.len() >= MAX_LOGGED_ERRORS {
@@ -221,6 +229,16 @@ pub(crate) fn dispatch_to_entity(
     let Some(mut slots) = take_slots(world, entity) else {
         return;
     };
+    let scripts_attached = world
+        .get::<Script>(entity)
+        .is_some_and(|script| !script.handles().is_empty());
+    if slots.is_empty() && scripts_attached {
+        // The entity's scripts are running (a handler triggered an event
+        // on its own entity): it runs next frame, as a `ScriptEvent`.
+        let name = function.strip_prefix("on_").unwrap_or(function);
+        world.write_message(ScriptEvent::to(entity, name).with_payload(payload.clone()));
+        return;
+    }
     for slot in &mut slots {
         if !slot.started {
             // Its script has not compiled yet: the event waits for it.
