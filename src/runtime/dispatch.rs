@@ -195,8 +195,17 @@ pub(crate) fn take_slots(world: &mut World, entity: Entity) -> Option<Slots> {
 }
 
 /// Puts slots back after [`take_slots`]. If the entity went away meanwhile
-/// (a native function despawned it directly), the scripts are detached.
+/// (a native function despawned it directly) or lost its `Script`, the
+/// scripts are detached.
 pub(crate) fn put_slots(world: &mut World, entity: Entity, slots: Slots) {
+    // A native function may have removed the entity's `Script` while its
+    // scripts ran (its hook found no slots to detach): they leave now.
+    let script_removed =
+        (world.get_entity(entity)).is_ok_and(|entity| !entity.contains::<Script>());
+    if script_removed && slots.iter().any(|slot| slot.compiled.is_some()) {
+        detach(world, entity, slots);
+        return;
+    }
     match world.get_mut::<ScriptState>(entity) {
         Some(mut state) => state.slots = slots,
         None => detach(world, entity, slots),
@@ -376,7 +385,7 @@ const BUDGET_CHECK_EVERY: usize = 8;
 /// not come yet) is empty.
 pub(crate) fn run_on_update(
     world: &mut World,
-    entities: &mut QueryState<(Entity, &mut ScriptState)>,
+    entities: &mut QueryState<(Entity, &mut ScriptState, Has<Script>)>,
     mut taken: Local<Vec<(Entity, Slots)>>,
     mut resume_from: Local<Option<Entity>>,
     mut was_over_budget: Local<bool>,
@@ -393,8 +402,8 @@ pub(crate) fn run_on_update(
     taken.extend(
         entities
             .iter_mut(world)
-            .filter(|(_, state)| state.slots.iter().any(wants_update))
-            .map(|(entity, mut state)| (entity, std::mem::take(&mut state.slots))),
+            .filter(|(_, state, _)| state.slots.iter().any(wants_update))
+            .map(|(entity, mut state, _)| (entity, std::mem::take(&mut state.slots))),
     );
     let budget = world
         .get_resource::<ScriptLimits>()
@@ -444,13 +453,20 @@ pub(crate) fn run_on_update(
     // a native function changed the world's structure; any entity out of
     // order is put back by a lookup of its own.
     let mut returning = taken.drain(..).peekable();
-    for (entity, mut state) in entities.iter_mut(world) {
+    let mut unscripted = Vec::new();
+    for (entity, mut state, has_script) in entities.iter_mut(world) {
         if returning.peek().is_some_and(|(next, _)| *next == entity) {
             let (_, slots) = returning.next().expect("peeked");
-            state.slots = slots;
+            if has_script {
+                state.slots = slots;
+            } else {
+                // A native function removed its `Script` meanwhile.
+                unscripted.push((entity, slots));
+            }
         }
     }
-    let rest: Vec<_> = returning.collect();
+    let mut rest: Vec<_> = returning.collect();
+    rest.append(&mut unscripted);
     for (entity, slots) in rest {
         put_slots(world, entity, slots);
     }
