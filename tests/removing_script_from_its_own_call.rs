@@ -6,7 +6,6 @@ mod common;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use bevy::prelude::*;
 use bevy_rhai_hot::prelude::*;
 use bevy_rhai_hot::with_script_world;
 use common::Harness;
