@@ -43,3 +43,21 @@ fn deleting_and_restoring_the_file() {
     h.update();
     assert_eq!(h.state::<i64>(entity, "n"), Some(at_reload + 100));
 }
+
+#[test]
+fn a_folder_in_place_of_the_file_is_reported_and_the_script_runs_on() {
+    let mut h = Harness::new();
+    h.write("scripts/b.rhai", "let n = 0;\nfn on_update() { n += 1; }\n");
+    let entity = h.spawn("scripts/b.rhai");
+    h.run_until_ready(entity);
+
+    std::fs::remove_file(h.path("scripts/b.rhai")).unwrap();
+    std::fs::create_dir(h.path("scripts/b.rhai")).unwrap();
+    h.send_event(AssetSourceEvent::AddedFolder("scripts/b.rhai".into()));
+    h.notify_modified("scripts/b.rhai");
+    h.run_until_errors(1);
+    assert_eq!(h.errors()[0].location().path, "scripts/b.rhai");
+    let before: i64 = h.state(entity, "n").unwrap();
+    h.updates(2);
+    assert_eq!(h.state::<i64>(entity, "n"), Some(before + 2));
+}
