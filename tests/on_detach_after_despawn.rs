@@ -10,7 +10,10 @@ use common::Harness;
 #[test]
 fn on_detach_after_a_despawn_can_reach_the_world_but_not_its_entity() {
     let mut h = Harness::new();
-    h.write("scripts/spawner.rhai", "let n = 0;\nfn on_update() { n += 1; }\n");
+    h.write(
+        "scripts/spawner.rhai",
+        "let n = 0;\nfn on_update() { n += 1; }\n",
+    );
     h.write(
         "scripts/mortal.rhai",
         "let lives = 3;\n\
@@ -26,7 +29,10 @@ fn on_detach_after_a_despawn_can_reach_the_world_but_not_its_entity() {
     h.run_until_errors(1);
     h.updates(3);
     let error = h.errors()[0].to_string();
-    assert!(error.contains("scripts/mortal.rhai:5:"), "the failing line is transform(): {error}");
+    assert!(
+        error.contains("scripts/mortal.rhai:5:"),
+        "the failing line is transform(): {error}"
+    );
     let spawned = h
         .app
         .world_mut()
