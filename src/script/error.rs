@@ -248,6 +248,9 @@ pub(crate) fn innermost_with_source(
             position_source = current_source;
         }
         match link {
+            // Positions inside `eval`'s text are not lines of the file:
+            // the error is where `eval` was called.
+            EvalAltResult::ErrorInFunctionCall(name, ..) if name == "eval" => break,
             EvalAltResult::ErrorInFunctionCall(name, source, next, _) => {
                 current = Some(name.as_str());
                 current_source = Some(source.as_str()).filter(|source| !source.is_empty());
