@@ -194,3 +194,27 @@ fn a_value_that_cannot_be_saved_fails_the_save_naming_the_variable() {
     let error = serde_json::to_string(state).unwrap_err().to_string();
     assert!(error.contains("`keep`") && error.contains("Fn"), "{error}");
 }
+
+#[test]
+fn corrupted_save_data_is_an_error_not_a_panic() {
+    let saved = play_and_save();
+    let json = serde_json::to_string(&saved).unwrap();
+    let binary = postcard::to_stdvec(&saved).unwrap();
+    for garbage in [
+        "{",
+        "[[0, \"scripts/hero.rhai\", 5]]",
+        &json[..json.len() / 2],
+        &json.replace("\"Int\"", "\"Nope\""),
+    ] {
+        assert!(serde_json::from_str::<Saved>(garbage).is_err(), "{garbage}");
+    }
+    for cut in [1, binary.len() / 3, binary.len() - 1] {
+        assert!(postcard::from_bytes::<Saved>(&binary[..cut]).is_err());
+    }
+    let mut flipped = binary.clone();
+    for byte in flipped.iter_mut().step_by(7) {
+        *byte ^= 0xa5;
+    }
+    // Whatever it decodes to, it does not panic.
+    let _ = postcard::from_bytes::<Saved>(&flipped);
+}
