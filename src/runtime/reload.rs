@@ -1,7 +1,7 @@
 //! Hot reload: putting new script versions live for every entity that runs
 //! them and keeping the last good version when an edit does not compile.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
 
@@ -366,7 +366,23 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
     let blank = asset.is_blank();
     let built_on = asset.built_on();
     let path = asset.path().to_owned();
-    let version = asset.version().map(Arc::clone).map_err(Clone::clone);
+    let mut version = asset.version().map(Arc::clone).map_err(Clone::clone);
+    if let Ok(compiled) = &version
+        && compiled.carried_closures().next().is_some()
+    {
+        let held = closures_held(world, id);
+        let unused: HashSet<String> = (compiled.carried_closures())
+            .filter(|name| !held.contains(*name))
+            .map(str::to_owned)
+            .collect();
+        if !unused.is_empty() {
+            debug!(
+                "{path}: dropping {} closures of older versions that no entity holds",
+                unused.len()
+            );
+            version = Ok(Arc::new(compiled.without_closures(&unused)));
+        }
+    }
     let mut live_scripts = world.resource_mut::<LiveScripts>();
     let live_scripts = &mut *live_scripts;
     let entry = live_scripts.by_id.entry(id).or_default();
@@ -453,6 +469,36 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
     reloaded.modules = modules;
     info!("{reloaded}");
     Change::Reloaded(compiled, reloaded, previous)
+}
+
+/// The closures (by Rhai's name) that the state or timers of the entities
+/// running script `id` hold, inside arrays, maps and curried arguments too.
+fn closures_held(world: &mut World, id: AssetId<RhaiScript>) -> HashSet<String> {
+    fn collect(value: &Dynamic, held: &mut HashSet<String>) {
+        if let Some(function) = value.read_lock::<rhai::FnPtr>() {
+            held.insert(function.fn_name().to_owned());
+            for curried in function.curry() {
+                collect(curried, held);
+            }
+        } else if let Some(array) = value.read_lock::<Array>() {
+            array.iter().for_each(|item| collect(item, held));
+        } else if let Some(map) = value.read_lock::<Map>() {
+            map.values().for_each(|item| collect(item, held));
+        }
+    }
+    let mut held = HashSet::new();
+    let mut states = world.query::<&ScriptState>();
+    for state in states.iter(world) {
+        for slot in state.slots.iter().filter(|slot| slot.id == Some(id)) {
+            for (_, _, value) in slot.vars.iter_raw() {
+                collect(value, &mut held);
+            }
+            for payload in slot.timers.payloads() {
+                collect(payload, &mut held);
+            }
+        }
+    }
+    held
 }
 
 /// Warns, once per version, about handlers the plugin can never call

@@ -290,6 +290,12 @@ impl ScriptState {
             .map(|slot| (slot.path.as_str(), &slot.vars))
     }
 
+    /// The version of each attached script that this entity runs, in run
+    /// order (`None` for a script that has not compiled yet).
+    pub fn running_versions(&self) -> impl Iterator<Item = Option<&Arc<CompiledScript>>> {
+        self.slots.iter().map(|slot| slot.compiled.as_ref())
+    }
+
     /// Whether every attached script has compiled and started.
     pub fn is_ready(&self) -> bool {
         self.slots.iter().all(|slot| slot.compiled.is_some())

@@ -47,6 +47,9 @@ pub struct CompiledScript {
     /// The function each closure in `ast` was written in. Closures of older
     /// versions stay: entity state may still hold them.
     closure_owners: HashMap<String, Option<FunctionKey>>,
+    /// Closures of older versions that no code of this version makes any
+    /// more: kept only while some entity's state may hold them.
+    carried: HashSet<String>,
     /// How many lines each function kept from an older version has moved
     /// since, by function name: errors give lines of the current file.
     line_shifts: HashMap<String, i32>,
@@ -226,6 +229,7 @@ impl ParsedScript {
     ) -> CompiledScript {
         let mut ast = fold_constants(engine, &top_level.foldable, self.ast);
         let mut closure_owners = self.outline.closures.clone();
+        let mut carried_names = HashSet::new();
         if let Some(base) = base {
             // Closures are values: one kept in an entity's state keeps
             // running the code it was made from.
@@ -236,12 +240,13 @@ impl ParsedScript {
                     carried.set_script_fn(function.clone());
                     let owner = base.closure_owners.get(name).cloned().flatten();
                     closure_owners.insert(name.to_owned(), owner);
+                    carried_names.insert(name.to_owned());
                 }
             }
             ast += AST::new([], carried);
         }
         ast.set_source(self.path.as_str());
-        CompiledScript::new(
+        let mut compiled = CompiledScript::new(
             self.path,
             self.content_hash,
             self.source,
@@ -252,7 +257,9 @@ impl ParsedScript {
             HashMap::new(),
             None,
             None,
-        )
+        );
+        compiled.carried = carried_names;
+        compiled
     }
 
     /// Builds only the changed and added functions and takes the others,
@@ -315,7 +322,15 @@ impl ParsedScript {
         }
         // Closures are values: one kept in an entity's state keeps running
         // the code it was made from, so all of them stay.
+        let mut carried = HashSet::new();
         for (name, owner) in &base.closure_owners {
+            // A closure a kept function makes is still made; any other of
+            // the old version's is only held, if at all.
+            let still_made = matches!(owner, Some(key) if !stale.contains(&as_ref(key)));
+            let made_now = still_made || self.outline.closures.contains_key(name);
+            if base.carried.contains(name) || !made_now {
+                carried.insert(name.clone());
+            }
             let shift = match owner {
                 Some(key) if !stale.contains(&as_ref(key)) => line_shifts.get(&key.0).copied(),
                 _ => base.line_shifts.get(name).copied(),
@@ -362,7 +377,7 @@ impl ParsedScript {
             ..
         } = self;
         free_in_background(parsed);
-        CompiledScript::new(
+        let mut compiled = CompiledScript::new(
             path,
             content_hash,
             source,
@@ -373,7 +388,9 @@ impl ParsedScript {
             line_shifts,
             Some(base.content_hash),
             same_functions.then_some(base),
-        )
+        );
+        compiled.carried = carried;
+        compiled
     }
 }
 
@@ -443,6 +460,7 @@ impl CompiledScript {
             arities,
             outline,
             closure_owners,
+            carried: HashSet::new(),
             line_shifts,
             patched_from,
             modules: None,
@@ -505,6 +523,56 @@ impl CompiledScript {
         self.modules
             .iter()
             .flat_map(|modules| modules.versions().keys().map(String::as_str))
+    }
+
+    /// The closures this version keeps from older versions (entity state
+    /// may hold them), by Rhai's name for them.
+    pub(crate) fn carried_closures(&self) -> impl Iterator<Item = &str> {
+        self.carried.iter().map(String::as_str)
+    }
+
+    /// This version without the closures in `unused`, closures it kept from
+    /// older versions that no entity holds any more: every edit that moves
+    /// a closure would otherwise keep its old code for good, and Rhai finds
+    /// functions by a scan that each one makes longer.
+    pub(crate) fn without_closures(&self, unused: &HashSet<String>) -> CompiledScript {
+        let mut ast = self.ast.clone();
+        ast.retain_functions(|_, _, name, _| !unused.contains(name));
+        let keep = |name: &String| !unused.contains(name);
+        let calls_ast = self
+            .modules
+            .as_ref()
+            .and_then(|modules| modules.calls_ast(&ast));
+        CompiledScript {
+            path: self.path.clone(),
+            content_hash: self.content_hash,
+            source: self.source.clone(),
+            ast,
+            defaults: self.defaults.clone(),
+            constants: self.constants.clone(),
+            arities: self.arities.clone(),
+            outline: self.outline.clone(),
+            closure_owners: (self.closure_owners.iter())
+                .filter(|(name, _)| keep(name))
+                .map(|(name, owner)| (name.clone(), owner.clone()))
+                .collect(),
+            carried: self
+                .carried
+                .iter()
+                .filter(|name| keep(name))
+                .cloned()
+                .collect(),
+            line_shifts: (self.line_shifts.iter())
+                .filter(|(name, _)| keep(name))
+                .map(|(name, shift)| (name.clone(), *shift))
+                .collect(),
+            patched_from: self.patched_from,
+            modules: self.modules.clone(),
+            calls_ast,
+            on_update: self.on_update,
+            suspended: RwLock::default(),
+            any_suspended: AtomicBool::new(false),
+        }
     }
 
     /// The modules whose versions differ between this version and `other`,

@@ -23,7 +23,7 @@ use std::collections::HashSet;
 use rhai::{AST, ASTNode, Dynamic, Expr, Scope, Stmt};
 
 /// The constants of one script version.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct ScriptConstants {
     /// One bit per (first byte, length) class of the names present, so that
     /// looking up an ordinary variable usually costs one test.

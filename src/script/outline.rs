@@ -21,7 +21,7 @@ pub(crate) fn is_closure(name: &str) -> bool {
 }
 
 /// The functions of one script version and the fingerprints to compare them.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct Outline {
     /// Fingerprint of everything outside function definitions.
     pub(crate) top_level: u64,
@@ -34,7 +34,7 @@ pub(crate) struct Outline {
 }
 
 /// One named function of a script version.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct FunctionOutline {
     /// Equal for equal code, whatever the comments and layout.
     pub(crate) fingerprint: u64,

@@ -51,6 +51,11 @@ impl Timers {
         }
     }
 
+    /// The payloads of the timers.
+    pub(crate) fn payloads(&self) -> impl Iterator<Item = &Dynamic> {
+        self.list.iter().map(|timer| &timer.payload)
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
         self.list.is_empty()
     }
