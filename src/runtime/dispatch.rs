@@ -238,10 +238,10 @@ pub(crate) fn dispatch_to_entity(
     let Some(mut slots) = take_slots(world, entity) else {
         return;
     };
-    let scripts_attached = world
-        .get::<Script>(entity)
-        .is_some_and(|script| !script.handles().is_empty());
-    if slots.is_empty() && scripts_attached {
+    let scripts_attached = |world: &World| {
+        (world.get::<Script>(entity)).is_some_and(|script| !script.handles().is_empty())
+    };
+    if slots.is_empty() && scripts_attached(world) {
         // The entity's scripts are running (a handler triggered an event
         // on its own entity): it runs next frame, as a `ScriptEvent`.
         let name = function.strip_prefix("on_").unwrap_or(function);

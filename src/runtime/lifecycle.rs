@@ -31,7 +31,19 @@ pub(crate) fn lifecycle_plugin(app: &mut App) {
     // handles the same way.
     app.world_mut()
         .register_component_hooks::<ScriptState>()
-        .on_insert(attach_scripts);
+        .on_insert(attach_restored_state);
+}
+
+/// [`attach_scripts`] for a `ScriptState` that holds restored slots (not
+/// yet matched to a handle): the empty state a `Script` requires, inserted
+/// with every spawn, needs nothing.
+fn attach_restored_state(world: DeferredWorld, context: HookContext) {
+    let restored = world
+        .get::<ScriptState>(context.entity)
+        .is_some_and(|state| state.slots.iter().any(|slot| slot.id.is_none()));
+    if restored {
+        attach_scripts(world, context);
+    }
 }
 
 /// Keeps [`ScriptState`] in step with the handles of a (re)inserted [`Script`]
