@@ -114,24 +114,35 @@ pub(crate) async fn load_script(
     };
 
     // Hashing 10 MB takes milliseconds: not on this thread, which may be
-    // the main one.
-    let parsed = {
-        let (engine, path) = (engine.clone(), path.clone());
+    // the main one. A script that imports nothing is built on the same
+    // thread: each await is a frame on a single-threaded executor.
+    let first = {
+        let (engine, path, base) = (engine.clone(), path.clone(), base.clone());
         on_own_thread(&engine.clone(), move || {
             let hash = hash_of(&source);
             let blank = source.iter().all(u8::is_ascii_whitespace);
-            let parsed =
-                decode(&path, &source).and_then(|text| ParsedScript::parse(&engine, &path, text));
-            (hash, blank, parsed)
+            let step = decode(&path, &source)
+                .and_then(|text| ParsedScript::parse(&engine, &path, text))
+                .and_then(|parsed| {
+                    if !parsed.imports().is_empty() {
+                        return Ok(FirstStep::NeedsModules(Box::new(parsed)));
+                    }
+                    build(&engine, &path, parsed, base.as_deref()).map(FirstStep::Built)
+                });
+            (hash, blank, step)
         })
         .await
     };
-    let mut parsed = match parsed {
-        Ok((hash, blank, parsed)) => {
+    let mut parsed = match first {
+        Ok((hash, blank, step)) => {
             script.content_hash = hash;
             script.blank = blank;
-            match parsed {
-                Ok(parsed) => parsed,
+            match step {
+                Ok(FirstStep::NeedsModules(parsed)) => *parsed,
+                Ok(FirstStep::Built(built)) => {
+                    script.compiled = Ok(built);
+                    return script;
+                }
                 Err(error) => {
                     failed(&mut script, error);
                     return script;
@@ -144,39 +155,51 @@ pub(crate) async fn load_script(
         }
     };
 
-    if !parsed.imports().is_empty() {
-        let imports = parsed.imports().to_vec();
-        let text = parsed.source().clone();
-        let loaded = (modules.load_all(context, &path, &text, &imports, &mut vec![path.clone()]))
-            .await
-            .map(|loaded| ScriptModules::new(&imports, &loaded));
-        match loaded {
-            Ok(loaded) => {
-                parsed = parsed.with_modules(loaded);
-                script.content_hash = parsed.content_hash();
+    let imports = parsed.imports().to_vec();
+    let text = parsed.source().clone();
+    let loaded = (modules.load_all(context, &path, &text, &imports, &mut vec![path.clone()]))
+        .await
+        .map(|loaded| ScriptModules::new(&imports, &loaded));
+    match loaded {
+        Ok(loaded) => {
+            parsed = parsed.with_modules(loaded);
+            script.content_hash = parsed.content_hash();
+        }
+        Err(ImportFailure { mut error, missing }) => {
+            if error.location().path != path {
+                error.add_context(&format!("imported by {path}"));
             }
-            Err(ImportFailure { mut error, missing }) => {
-                if error.location().path != path {
-                    error.add_context(&format!("imported by {path}"));
-                }
-                script.waiting_on = missing;
-                failed(&mut script, error);
-                return script;
-            }
+            script.waiting_on = missing;
+            failed(&mut script, error);
+            return script;
         }
     }
 
     let build_path = path.clone();
     let built = on_own_thread(&engine.clone(), move || {
-        // Top-level code runs here: its `print` lines name the script.
-        run_in_context(None, None, &build_path, None, || {
-            parsed.build(&engine, base.as_deref())
-        })
-        .map(Arc::new)
+        build(&engine, &build_path, parsed, base.as_deref())
     })
     .await;
     script.compiled = built.map_err(compile_error).and_then(|built| built);
     script
+}
+
+/// Builds `parsed` as a patch of `base` where it can be; its top-level code
+/// runs here, and its `print` lines name the script.
+fn build(
+    engine: &Engine,
+    path: &str,
+    parsed: ParsedScript,
+    base: Option<&CompiledScript>,
+) -> Result<Arc<CompiledScript>, ScriptError> {
+    run_in_context(None, None, path, None, || parsed.build(engine, base)).map(Arc::new)
+}
+
+/// What the first step of a load gives: the built version, or the parsed
+/// script when its modules must load first.
+enum FirstStep {
+    Built(Arc<CompiledScript>),
+    NeedsModules(Box<ParsedScript>),
 }
 
 /// The text of a script file: UTF-8, without a byte-order mark.
