@@ -1,6 +1,6 @@
 //! Typed methods share a name and an arity (`fn string.calc(x)`,
-//! `fn int.calc(x)`): an edit of one of them goes live, never silently
-//! dropped.
+//! `fn int.calc(x)`): patches tell them apart by the type of `this`, as Rhai
+//! does, so an edit of one of them goes live as a patch of that one alone.
 
 mod common;
 
@@ -27,7 +27,29 @@ fn an_edit_of_one_typed_method_goes_live() {
 
     h.edit("scripts/typed.rhai", &script("this.len * 100 + x"));
     h.run_until_reloads(1);
+    let reload = &h.reloads()[0];
+    assert_eq!(reload.kind, bevy_rhai_hot::prelude::ReloadKind::Patched);
+    assert_eq!(reload.changed, ["string.calc"]);
     h.update();
     assert_eq!(h.state::<Vec<i64>>(entity, "got"), Some(vec![301, 6, 6]));
+    assert!(h.errors().is_empty(), "{:?}", h.errors());
+}
+
+#[test]
+fn removing_one_typed_method_keeps_the_others() {
+    let mut h = Harness::new();
+    h.write("scripts/typed.rhai", &script("this.len + x"));
+    let entity = h.spawn("scripts/typed.rhai");
+    h.run_until_ready(entity);
+    h.update();
+
+    let without_string = script("this.len + x")
+        .replace("fn string.calc(x) { this.len + x }\n", "")
+        .replace("\"abc\".calc(1), ", "");
+    h.edit("scripts/typed.rhai", &without_string);
+    h.run_until_reloads(1);
+    assert_eq!(h.reloads()[0].removed, ["string.calc"]);
+    h.update();
+    assert_eq!(h.state::<Vec<i64>>(entity, "got"), Some(vec![6, 6]));
     assert!(h.errors().is_empty(), "{:?}", h.errors());
 }

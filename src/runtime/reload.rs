@@ -90,20 +90,17 @@ impl ScriptReloaded {
     ) -> Self {
         // Names defined with more than one arity in either version: their
         // labels say which one. One pass, not one per function.
-        let mut arities: HashMap<&str, usize> = HashMap::new();
-        for (name, _) in old.functions.keys().chain(new.functions.keys()) {
-            *arities.entry(name.as_str()).or_default() += 1;
+        let mut arities: HashMap<String, usize> = HashMap::new();
+        for key in old.functions.keys().chain(new.functions.keys()) {
+            *arities.entry(key.qualified_name()).or_default() += 1;
         }
         let in_both =
             |key: &FunctionKey| old.functions.contains_key(key) && new.functions.contains_key(key);
-        let label = |key @ (name, arity): &FunctionKey| {
-            let versions = arities.get(name.as_str()).copied().unwrap_or(0);
+        let label = |key: &FunctionKey| {
+            let name = key.qualified_name();
+            let versions = arities.get(&name).copied().unwrap_or(0);
             let overloaded = versions > if in_both(key) { 2 } else { 1 };
-            if overloaded {
-                format!("{name}/{arity}")
-            } else {
-                name.clone()
-            }
+            if overloaded { key.to_string() } else { name }
         };
         Self {
             id,
@@ -504,7 +501,11 @@ fn closures_held(world: &mut World, id: AssetId<RhaiScript>) -> HashSet<String> 
 /// Warns, once per version, about handlers the plugin can never call
 /// because they take more parameters than it passes (`on_update(a, b)`).
 fn warn_uncallable_handlers(compiled: &CompiledScript) {
-    for (name, arity) in compiled.outline().functions.keys() {
+    for key in compiled.outline().functions.keys() {
+        let (name, arity) = (&key.name, &key.arity);
+        if key.this_type.is_some() {
+            continue;
+        }
         let most = match name.as_str() {
             INIT | ON_DETACH => 0,
             name if name.starts_with("on_") => 1,

@@ -16,7 +16,7 @@ use super::hooks::ON_UPDATE;
 use super::modules::{
     ImportStatement, ScriptModules, imports_of, uses_global_namespace, with_importable,
 };
-use super::outline::{FunctionKey, Outline, is_closure};
+use super::outline::{ClosureOutline, FunctionKey, Outline, is_closure};
 
 /// The longest script, in lines: Rhai counts lines in 16 bits, so past
 /// this its positions wrap and errors would name the wrong line.
@@ -44,15 +44,12 @@ pub struct CompiledScript {
     arities: Arc<HashMap<String, u64>>,
     /// The functions of the file this version was built from.
     outline: Outline,
-    /// The function each closure in `ast` was written in. Closures of older
-    /// versions stay: entity state may still hold them.
-    closure_owners: HashMap<String, Option<FunctionKey>>,
+    /// Each closure in `ast`, as outlined in the version that compiled it.
+    /// Closures of older versions stay: entity state may still hold them.
+    closures: HashMap<String, ClosureOutline>,
     /// Closures of older versions that no code of this version makes any
     /// more: kept only while some entity's state may hold them.
     carried: HashSet<String>,
-    /// How many lines each function kept from an older version has moved
-    /// since, by function name: errors give lines of the current file.
-    line_shifts: HashMap<String, i32>,
     /// The content hash of the version this one patched, if it is a patch.
     patched_from: Option<u64>,
     /// Arity of `on_update`, looked up once so that the per-frame path does
@@ -228,7 +225,7 @@ impl ParsedScript {
         top_level: TopLevel,
     ) -> CompiledScript {
         let mut ast = fold_constants(engine, &top_level.foldable, self.ast);
-        let mut closure_owners = self.outline.closures.clone();
+        let mut closures = self.outline.closures.clone();
         let mut carried_names = HashSet::new();
         if let Some(base) = base {
             // Closures are values: one kept in an entity's state keeps
@@ -236,10 +233,11 @@ impl ParsedScript {
             let mut carried = Module::new();
             for function in base.ast.iter_fn_def() {
                 let name = function.name.as_str();
-                if is_closure(name) && !closure_owners.contains_key(name) {
+                if is_closure(name) && !closures.contains_key(name) {
                     carried.set_script_fn(function.clone());
-                    let owner = base.closure_owners.get(name).cloned().flatten();
-                    closure_owners.insert(name.to_owned(), owner);
+                    if let Some(closure) = base.closures.get(name) {
+                        closures.insert(name.to_owned(), closure.clone());
+                    }
                     carried_names.insert(name.to_owned());
                 }
             }
@@ -253,8 +251,7 @@ impl ParsedScript {
             ast,
             top_level,
             self.outline,
-            closure_owners,
-            HashMap::new(),
+            closures,
             None,
             None,
         );
@@ -265,38 +262,33 @@ impl ParsedScript {
     /// Builds only the changed and added functions and takes the others,
     /// with their closures, from `base`.
     fn patch(self, engine: &Engine, base: &CompiledScript, top_level: TopLevel) -> CompiledScript {
-        // A function whose text differs from `base` in any way is compiled
-        // anew, so that its positions are right (a layout-only change is
-        // still not reported). The others are `base`'s, untouched.
-        // `differs`: whether `key` is missing from one version or has
-        // another text in it.
-        let differs = |key: &FunctionKey, other: &Outline| {
-            let exact = |outline: &Outline| outline.functions.get(key).map(|f| f.exact);
-            exact(&self.outline) != exact(other)
+        // A function is `base`'s own, untouched, only where its text and its
+        // place in the file are both the same, so that every position it
+        // reports is right; any other is compiled anew (a layout-only change
+        // is still not reported as a change).
+        let kept = |key: &FunctionKey| match (
+            self.outline.functions.get(key),
+            base.outline.functions.get(key),
+        ) {
+            (Some(new), Some(old)) => new.exact == old.exact && new.definition == old.definition,
+            _ => false,
         };
-        let rebuilt: HashSet<(&str, usize)> = (self.outline.functions.keys())
-            .filter(|key| differs(key, &base.outline))
-            .map(as_ref)
-            .collect();
-        let stale: HashSet<(&str, usize)> = (base.outline.functions.keys())
-            .filter(|key| differs(key, &base.outline))
-            .map(as_ref)
-            .collect();
         // A closure written in top-level code is new with every version
         // that runs it (its name hashes its position), and the new state
         // defaults hold it: it is always taken from the new text.
-        let owned_by_rebuilt = |closure: &str| match self.outline.closures.get(closure) {
-            Some(Some(key)) => rebuilt.contains(&as_ref(key)),
-            Some(None) | None => true,
+        let fresh_closure = |name: &str| match self.outline.closures.get(name) {
+            Some(ClosureOutline {
+                owner: Some(owner), ..
+            }) => !kept(owner),
+            Some(_) | None => true,
         };
 
         let mut fresh = Module::new();
         for function in self.ast.iter_fn_def() {
-            let key = (function.name.as_str(), function.params.len());
-            let is_fresh = if is_closure(key.0) {
-                owned_by_rebuilt(key.0)
+            let is_fresh = if is_closure(&function.name) {
+                fresh_closure(&function.name)
             } else {
-                rebuilt.contains(&key)
+                !kept(&FunctionKey::of(function))
             };
             if is_fresh {
                 fresh.set_script_fn(function.clone());
@@ -304,79 +296,57 @@ impl ParsedScript {
         }
         let fresh = fold_constants(engine, &top_level.foldable, AST::new([], fresh));
 
-        let mut line_shifts = HashMap::new();
-        let mut closure_owners = HashMap::new();
-        // Kept functions: shifted by as many lines as their text moved.
-        for (key, function) in &self.outline.functions {
-            let Some(old) = base.outline.functions.get(key) else {
+        // Closures are values: one kept in an entity's state keeps running
+        // the code it was made from, so all of `base`'s stay.
+        let mut closures = HashMap::new();
+        let mut carried = HashSet::new();
+        let mut lib = Module::new();
+        for function in base.ast.iter_fn_def() {
+            let name = function.name.as_str();
+            if !is_closure(name) {
+                if kept(&FunctionKey::of(function)) {
+                    lib.set_script_fn(function.clone());
+                }
+                continue;
+            }
+            lib.set_script_fn(function.clone());
+            let Some(closure) = base.closures.get(name) else {
                 continue;
             };
-            if rebuilt.contains(&as_ref(key)) {
-                continue;
-            }
-            let moved = line_of(function.definition) - line_of(old.definition);
-            let shift = base.line_shifts.get(&key.0).copied().unwrap_or(0) + moved;
-            if shift != 0 {
-                line_shifts.insert(key.0.clone(), shift);
-            }
-        }
-        // Closures are values: one kept in an entity's state keeps running
-        // the code it was made from, so all of them stay.
-        let mut carried = HashSet::new();
-        for (name, owner) in &base.closure_owners {
             // A closure a kept function makes is still made; any other of
             // the old version's is only held, if at all.
-            let still_made = matches!(owner, Some(key) if !stale.contains(&as_ref(key)));
+            let still_made = closure.owner.as_ref().is_some_and(kept);
             let made_now = still_made || self.outline.closures.contains_key(name);
             if base.carried.contains(name) || !made_now {
-                carried.insert(name.clone());
+                carried.insert(name.to_owned());
             }
-            let shift = match owner {
-                Some(key) if !stale.contains(&as_ref(key)) => line_shifts.get(&key.0).copied(),
-                _ => base.line_shifts.get(name).copied(),
-            };
-            if let Some(shift) = shift {
-                line_shifts.insert(name.clone(), shift);
-            }
-            closure_owners.insert(name.clone(), owner.clone());
+            closures.insert(name.to_owned(), closure.clone());
         }
         for function in fresh.iter_fn_def() {
             let name = function.name.as_str();
-            if is_closure(name) {
-                line_shifts.remove(name);
-                let owner = self.outline.closures.get(name).cloned().flatten();
-                closure_owners.insert(name.to_owned(), owner);
+            if let Some(closure) = self.outline.closures.get(name) {
+                carried.remove(name);
+                closures.insert(name.to_owned(), closure.clone());
             }
         }
+        let same_functions = self.outline.functions.len() == base.outline.functions.len()
+            && (self.outline.functions.keys()).all(|key| base.outline.functions.contains_key(key));
 
-        // The live version's table, copied once; rebuilt functions replace
-        // their old versions (same name and arity), removed ones go.
-        let mut ast = base.ast.clone();
-        let removed =
-            (base.outline.functions.keys()).any(|key| !self.outline.functions.contains_key(key));
-        let added = rebuilt.iter().any(|&(name, arity)| {
-            !base
-                .outline
-                .functions
-                .contains_key(&(name.to_owned(), arity))
-        });
-        let same_functions = !removed && !added;
-        if removed {
-            ast.retain_functions(|_, _, name, arity| {
-                is_closure(name) || !stale.contains(&(name, arity))
-            });
-        }
-        ast += fresh;
-        ast.set_source(self.path.as_str());
         let ParsedScript {
             path,
             content_hash,
             source,
-            ast: parsed,
+            ast: mut parsed,
             outline,
             ..
         } = self;
-        free_in_background(parsed);
+        let parsed_functions = parsed.clone_functions_only();
+        parsed.clear_functions();
+        free_in_background(parsed_functions);
+        let mut ast = parsed;
+        ast += AST::new([], lib);
+        ast += fresh;
+        ast.set_source(path.as_str());
         let mut compiled = CompiledScript::new(
             path,
             content_hash,
@@ -384,18 +354,13 @@ impl ParsedScript {
             ast,
             top_level,
             outline,
-            closure_owners,
-            line_shifts,
+            closures,
             Some(base.content_hash),
             same_functions.then_some(base),
         );
         compiled.carried = carried;
         compiled
     }
-}
-
-fn as_ref((name, arity): &FunctionKey) -> (&str, usize) {
-    (name.as_str(), *arity)
 }
 
 /// Frees `value` on a thread of its own: freeing a big script's syntax
@@ -420,10 +385,6 @@ fn fold_constants(engine: &Engine, constants: &Scope<'static>, ast: AST) -> AST 
     engine.optimize_ast(constants, ast, OptimizationLevel::Simple)
 }
 
-fn line_of(position: Position) -> i32 {
-    position.line().map_or(0, |line| line as i32)
-}
-
 impl CompiledScript {
     fn new(
         path: String,
@@ -432,8 +393,7 @@ impl CompiledScript {
         ast: AST,
         top_level: TopLevel,
         outline: Outline,
-        closure_owners: HashMap<String, Option<FunctionKey>>,
-        line_shifts: HashMap<String, i32>,
+        closures: HashMap<String, ClosureOutline>,
         patched_from: Option<u64>,
         same_arities_as: Option<&CompiledScript>,
     ) -> Self {
@@ -459,9 +419,8 @@ impl CompiledScript {
             constants: top_level.constants,
             arities,
             outline,
-            closure_owners,
+            closures,
             carried: HashSet::new(),
-            line_shifts,
             patched_from,
             modules: None,
             calls_ast: None,
@@ -552,19 +511,15 @@ impl CompiledScript {
             constants: self.constants.clone(),
             arities: self.arities.clone(),
             outline: self.outline.clone(),
-            closure_owners: (self.closure_owners.iter())
+            closures: (self.closures.iter())
                 .filter(|(name, _)| keep(name))
-                .map(|(name, owner)| (name.clone(), owner.clone()))
+                .map(|(name, closure)| (name.clone(), closure.clone()))
                 .collect(),
             carried: self
                 .carried
                 .iter()
                 .filter(|name| keep(name))
                 .cloned()
-                .collect(),
-            line_shifts: (self.line_shifts.iter())
-                .filter(|(name, _)| keep(name))
-                .map(|(name, shift)| (name.clone(), *shift))
                 .collect(),
             patched_from: self.patched_from,
             modules: self.modules.clone(),
@@ -704,14 +659,16 @@ impl CompiledScript {
     }
 
     /// Moves `position`, inside function `function` of this version's AST,
-    /// to where that code is in the current file.
+    /// to where that code is in the current file. Only a closure of an older
+    /// version can have moved: every other function of the AST was compiled
+    /// from the current file or sits where it did in the file it came from.
     pub(crate) fn in_current_file(&self, function: &str, position: Position) -> Position {
-        match (self.line_shifts.get(function), position.line()) {
-            (Some(shift), Some(line)) => {
-                let line = (line as i32 + shift).clamp(1, i32::from(u16::MAX));
-                Position::new(line as u16, position.position().unwrap_or(0) as u16)
-            }
-            _ => position,
+        if self.outline.closures.contains_key(function) {
+            return position;
+        }
+        match self.closures.get(function) {
+            Some(closure) => self.outline.closure_moved(closure, position),
+            None => position,
         }
     }
 }

@@ -1,19 +1,52 @@
 //! What a script version defines, function by function, and how two versions
 //! differ: the basis for patching only the functions an edit changed.
 //!
-//! Each function is keyed by name and arity and fingerprinted from its source
-//! text with comments and insignificant whitespace left out, so moving a
-//! function or editing a comment is not a change. The code outside functions
+//! Each function is keyed as Rhai keys it (name, arity and, for a typed
+//! method, the type of `this`) and fingerprinted from its source text with
+//! comments and insignificant whitespace left out, so moving a function or
+//! editing a comment is not a change. The code outside functions
 //! (constants, state variables, other statements) gets one fingerprint of its
 //! own.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 use rhai::{AST, Position};
 
-/// A script function: its name and its number of parameters.
-pub(crate) type FunctionKey = (String, usize);
+/// A script function as Rhai tells functions apart: by name, number of
+/// parameters and, for a typed method (`fn string.calc(x)`), the type of
+/// `this`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct FunctionKey {
+    pub(crate) name: String,
+    pub(crate) arity: usize,
+    pub(crate) this_type: Option<String>,
+}
+
+impl FunctionKey {
+    pub(crate) fn of(definition: &rhai::ScriptFuncDef) -> Self {
+        Self {
+            name: definition.name.to_string(),
+            arity: definition.params.len(),
+            this_type: definition.this_type.as_ref().map(ToString::to_string),
+        }
+    }
+
+    /// `calc` or, for a typed method, `string.calc`.
+    pub(crate) fn qualified_name(&self) -> String {
+        match &self.this_type {
+            Some(this_type) => format!("{this_type}.{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+impl fmt::Display for FunctionKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.qualified_name(), self.arity)
+    }
+}
 
 /// Rhai names the functions it makes for closures `anon$<hash>`.
 pub(crate) fn is_closure(name: &str) -> bool {
@@ -26,8 +59,8 @@ pub(crate) struct Outline {
     /// Fingerprint of everything outside function definitions.
     pub(crate) top_level: u64,
     pub(crate) functions: HashMap<FunctionKey, FunctionOutline>,
-    /// The function each closure is written in; `None` for top-level code.
-    pub(crate) closures: HashMap<String, Option<FunctionKey>>,
+    /// Each closure, by Rhai's name for it.
+    pub(crate) closures: HashMap<String, ClosureOutline>,
     /// Whether every named function could be located in the source. If not,
     /// versions are not compared function by function.
     pub(crate) complete: bool,
@@ -42,6 +75,18 @@ pub(crate) struct FunctionOutline {
     pub(crate) exact: u64,
     /// Where its definition starts (the `fn` keyword), in this version's file.
     pub(crate) definition: Position,
+}
+
+/// One closure of a script version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ClosureOutline {
+    /// The function it is written in; `None` for top-level code.
+    pub(crate) owner: Option<FunctionKey>,
+    /// Where its body starts in the file it was compiled from.
+    pub(crate) body: Position,
+    /// A hash of the line its body starts on, without leading and trailing
+    /// whitespace: finds the same closure in a later version of the file.
+    pub(crate) line: u64,
 }
 
 /// The functions that differ between two versions, each sorted by name.
@@ -87,7 +132,8 @@ impl Outline {
         for definition in ast.iter_fn_def() {
             let body_start = lines.offset(source, definition.body.start_position());
             if is_closure(&definition.name) {
-                closure_starts.push((definition.name.to_string(), body_start));
+                let position = definition.body.start_position();
+                closure_starts.push((definition.name.to_string(), body_start, position));
                 continue;
             }
             let (Some(body_start), Some(body_end)) = (
@@ -103,7 +149,7 @@ impl Outline {
                 complete = false;
                 continue;
             }
-            let key = (definition.name.to_string(), definition.params.len());
+            let key = FunctionKey::of(definition);
             let text = &source[start..end];
             let outline = FunctionOutline {
                 fingerprint: fingerprint([text]),
@@ -111,10 +157,8 @@ impl Outline {
                 definition: lines.position(source, start),
             };
             regions.push((start, end, key.clone()));
-            // Typed methods (`fn string.calc(x)`, `fn int.calc(x)`) share a
-            // name and an arity: telling their versions apart would need
-            // the type in the key, so such a script is compared whole and
-            // an edit of one of them always goes live.
+            // Rhai keeps one function per key: two would mean the outline
+            // misread the file, so such a script is compared whole.
             if functions.insert(key, outline).is_some() {
                 complete = false;
             }
@@ -131,14 +175,21 @@ impl Outline {
 
         let closures = closure_starts
             .into_iter()
-            .map(|(name, start)| {
+            .map(|(name, start, body)| {
                 let owner = start.and_then(|start| {
                     regions
                         .iter()
                         .find(|(from, to, _)| (*from..*to).contains(&start))
                         .map(|(.., key)| key.clone())
                 });
-                (name, owner)
+                let line = start.map_or(0, |start| {
+                    let line_start = source[..start].rfind('\n').map_or(0, |at| at + 1);
+                    let line_end = source[start..]
+                        .find('\n')
+                        .map_or(source.len(), |at| start + at);
+                    hash_of(source[line_start..line_end].trim())
+                });
+                (name, ClosureOutline { owner, body, line })
             })
             .collect();
 
@@ -177,12 +228,41 @@ impl Outline {
         diff
     }
 
-    /// Where function `name` is defined (any arity), or [`Position::NONE`].
+    /// Where function `name` is defined (any arity, not a typed method
+    /// unless no other function has the name), or [`Position::NONE`].
     pub(crate) fn definition(&self, name: &str) -> Position {
         self.functions
             .iter()
-            .find(|((function, _), _)| function == name)
+            .filter(|(key, _)| key.name == name)
+            .min_by_key(|(key, _)| key.this_type.is_some())
             .map_or(Position::NONE, |(_, outline)| outline.definition)
+    }
+
+    /// Where `position`, inside closure `old` of an older version that this
+    /// version no longer makes, is in this version's file: the same
+    /// closure found by the line it starts on, if exactly one closure here
+    /// starts on such a line; otherwise `position` unchanged.
+    pub(crate) fn closure_moved(&self, old: &ClosureOutline, position: Position) -> Position {
+        let mut same_line = self.closures.values().filter(|now| now.line == old.line);
+        let (Some(now), None) = (same_line.next(), same_line.next()) else {
+            return position;
+        };
+        let (Some(line), Some(old_line), Some(now_line)) =
+            (position.line(), old.body.line(), now.body.line())
+        else {
+            return position;
+        };
+        let shift = |at: usize, from: usize, to: usize| (at + to).saturating_sub(from).max(1);
+        let column = position.position().unwrap_or(0);
+        let column = match (old.body.position(), now.body.position()) {
+            (Some(from), Some(to)) if line == old_line && column > 0 => shift(column, from, to),
+            _ => column,
+        };
+        let line = shift(line, old_line, now_line);
+        Position::new(
+            u16::try_from(line).unwrap_or(u16::MAX),
+            u16::try_from(column).unwrap_or(u16::MAX),
+        )
     }
 }
 
@@ -338,7 +418,15 @@ mod tests {
     }
 
     fn names(keys: &[FunctionKey]) -> Vec<&str> {
-        keys.iter().map(|(name, _)| name.as_str()).collect()
+        keys.iter().map(|key| key.name.as_str()).collect()
+    }
+
+    fn key(name: &str, arity: usize) -> FunctionKey {
+        FunctionKey {
+            name: name.to_owned(),
+            arity,
+            this_type: None,
+        }
     }
 
     #[test]
@@ -358,14 +446,8 @@ mod tests {
         let diff = new.diff_from(&old);
         assert!(!diff.top_level_changed);
         assert_eq!(names(&diff.changed), ["edit"]);
-        assert_eq!(
-            diff.added,
-            [("arity".to_owned(), 2), ("fresh".to_owned(), 0)]
-        );
-        assert_eq!(
-            diff.removed,
-            [("arity".to_owned(), 1), ("gone".to_owned(), 0)]
-        );
+        assert_eq!(diff.added, [key("arity", 2), key("fresh", 0)]);
+        assert_eq!(diff.removed, [key("arity", 1), key("gone", 0)]);
     }
 
     #[test]
@@ -397,8 +479,31 @@ mod tests {
             "let top = |q| q;\n\nprivate fn helper(x) {\n  let add = |y| y + x;\n  add\n}\n";
         let outline = outline(source);
         assert_eq!(outline.definition("helper"), Position::new(3, 1));
-        let mut owners: Vec<_> = outline.closures.values().cloned().collect();
+        let mut owners: Vec<_> = (outline.closures.values())
+            .map(|closure| closure.owner.clone())
+            .collect();
         owners.sort();
-        assert_eq!(owners, [None, Some(("helper".to_owned(), 1))]);
+        assert_eq!(owners, [None, Some(key("helper", 1))]);
+    }
+
+    #[test]
+    fn typed_methods_are_told_apart() {
+        let old = outline("fn string.calc(x) { 1 }\nfn int.calc(x) { 2 }\nfn calc(x) { 3 }\n");
+        let new = outline("fn string.calc(x) { 9 }\nfn int.calc(x) { 2 }\nfn calc(x) { 3 }\n");
+        assert!(new.complete);
+        let diff = new.diff_from(&old);
+        assert_eq!(diff.changed.len(), 1);
+        assert_eq!(diff.changed[0].qualified_name(), "string.calc");
+    }
+
+    #[test]
+    fn finds_a_closure_that_moved() {
+        let old = outline("fn f() {\n  let g = |x| x / 0;\n  g\n}\n");
+        let new = outline("\n\nfn f() {\n      let g = |x| x / 0;\n  g\n}\n");
+        let closure = old.closures.values().next().unwrap();
+        // `x / 0` at line 2, column 15 before; the body moved down two
+        // lines and right four columns.
+        let moved = new.closure_moved(closure, Position::new(2, 15));
+        assert_eq!((moved.line(), moved.position()), (Some(4), Some(19)));
     }
 }
