@@ -99,6 +99,7 @@ pub(crate) fn run_with_timers<R>(
         timers: timers.map(NonNull::from),
     };
     let _restore = Restore(CALL_ENV.replace(env));
+    let _entered = super::stack_guard::enter();
     f()
 }
 

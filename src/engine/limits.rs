@@ -5,6 +5,8 @@ use core::time::Duration;
 use bevy::prelude::Resource;
 use rhai::Engine;
 
+use crate::script::STACK_EXHAUSTED;
+
 /// Limits that stop runaway scripts. Each limit that is hit ends the call
 /// with a [`ScriptError`](crate::ScriptError); the app goes on. A handler
 /// that hits one of Rhai's limits (operations, call depth, sizes) is
@@ -16,7 +18,9 @@ use rhai::Engine;
 pub struct ScriptLimits {
     /// Operations one call may run: an endless loop ends here.
     pub max_operations: u64,
-    /// Depth of nested function calls.
+    /// Depth of nested function calls. In debug builds a call also ends
+    /// when it nears the end of its thread's native stack, which may come
+    /// first: a debug build takes ten times the stack per level.
     pub max_call_levels: usize,
     /// Nesting depth of expressions at the top level.
     pub max_expr_depth: usize,
@@ -69,5 +73,8 @@ impl ScriptLimits {
             .set_max_string_size(self.max_string_size)
             .set_max_array_size(self.max_array_size)
             .set_max_map_size(self.max_map_size);
+        if cfg!(debug_assertions) {
+            engine.on_progress(|_| super::stack_guard::exhausted().then(|| STACK_EXHAUSTED.into()));
+        }
     }
 }

@@ -5,6 +5,7 @@
 
 mod context;
 mod limits;
+mod stack_guard;
 
 use std::sync::Arc;
 
@@ -14,6 +15,7 @@ use rhai::Engine;
 pub(crate) use context::{run_in_context, run_with_timers, with_script_timers};
 pub use context::{script_entity, with_script_commands, with_script_entity, with_script_world};
 pub use limits::ScriptLimits;
+pub(crate) use stack_guard::COMPILE_THREAD;
 
 use crate::script::ScriptLocation;
 use crate::script::modules::ImportedModuleResolver;

@@ -14,7 +14,7 @@ use super::state::{Script, ScriptSlot, ScriptState, Slots};
 use crate::engine::{RhaiEngine, ScriptLimits, run_with_timers};
 use crate::script::hooks::{ON_DETACH, ON_UPDATE};
 use crate::script::modules::with_importable;
-use crate::script::{CompiledScript, ScriptError, ScriptLocation};
+use crate::script::{CompiledScript, ScriptError, ScriptLocation, is_stack_exhausted};
 
 /// Runtime errors already logged, so that a handler failing every frame logs
 /// once (every failure is still sent as a [`ScriptError`] message).
@@ -143,6 +143,9 @@ fn limit_hit(error: &EvalAltResult) -> Option<&'static str> {
         | EvalAltResult::ErrorInModule(_, inner, _) => limit_hit(inner),
         EvalAltResult::ErrorTooManyOperations(_) => Some("ScriptLimits::max_operations"),
         EvalAltResult::ErrorStackOverflow(_) => Some("ScriptLimits::max_call_levels"),
+        EvalAltResult::ErrorTerminated(token, _) if is_stack_exhausted(token) => {
+            Some("ScriptLimits::max_call_levels")
+        }
         EvalAltResult::ErrorDataTooLarge(..) => Some("a ScriptLimits size limit"),
         _ => None,
     }

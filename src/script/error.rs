@@ -222,6 +222,16 @@ pub(crate) fn call_chain(error: &EvalAltResult) -> Vec<String> {
 /// The innermost error of a chain of nested function calls, and its position:
 /// the line a user has to fix, not the call site of the handler. Also names
 /// the script function that line is in (`None`: the function first called).
+/// What the engine throws when a call nears the end of its thread's stack
+/// (in debug builds, see `engine::stack_guard`).
+pub(crate) const STACK_EXHAUSTED: &str = "the native stack is nearly used up";
+
+/// Whether `token`, what a terminated call threw, is [`STACK_EXHAUSTED`].
+pub(crate) fn is_stack_exhausted(token: &rhai::Dynamic) -> bool {
+    (token.read_lock::<rhai::ImmutableString>())
+        .is_some_and(|token| token.as_str() == STACK_EXHAUSTED)
+}
+
 pub(crate) fn innermost(error: &EvalAltResult) -> (String, Position, Option<&str>) {
     let (message, position, function, _) = innermost_with_source(error);
     (message, position, function)
@@ -264,6 +274,12 @@ pub(crate) fn innermost_with_source(
         EvalAltResult::ErrorTooManyOperations(..) => {
             "exceeded the operation limit for one call (an endless loop?); \
              raise it with ScriptLimits::max_operations"
+                .to_owned()
+        }
+        EvalAltResult::ErrorTerminated(token, _) if is_stack_exhausted(token) => {
+            "recursed deeper than this thread's native stack allows (endless \
+             recursion?); a debug build takes about ten times the stack per call \
+             level of a release build"
                 .to_owned()
         }
         EvalAltResult::ErrorStackOverflow(..) => {

@@ -17,5 +17,6 @@ pub mod timers;
 
 pub use compiled::{CompiledScript, ParsedScript};
 pub(crate) use compiled::{free_in_background, hash_of};
+pub(crate) use error::{STACK_EXHAUSTED, is_stack_exhausted};
 pub use error::{ScriptError, ScriptLocation};
 pub use hooks::handler_name;
