@@ -19,6 +19,32 @@ fn script(value: usize) -> String {
     format!("let seen = 0;\nfn on_update() {{ seen = {value}; }}\n")
 }
 
+/// A script of `functions` functions besides `on_update`, in the middle of
+/// them; `in_function` puts `value` in `on_update`'s body (a save that
+/// changes one function), otherwise in a top-level constant (a save that
+/// changes top-level code, which takes a whole parse).
+fn big_script(functions: usize, value: usize, in_function: bool) -> String {
+    let mut source = if in_function {
+        String::from("let seen = 0;\nconst VALUE = 0;\n")
+    } else {
+        format!("let seen = 0;\nconst VALUE = {value};\n")
+    };
+    for index in 0..functions {
+        if index == functions / 2 {
+            let body = if in_function {
+                value.to_string()
+            } else {
+                "VALUE".to_owned()
+            };
+            source += &format!("fn on_update() {{\n    seen = {body};\n}}\n");
+        }
+        source += &format!(
+            "fn f{index}(a, b) {{\n    let c = a * 2.0 + b;\n    if c > 10.0 {{ c - 1.0 }} else {{ c + {index}.0 }}\n}}\n"
+        );
+    }
+    source
+}
+
 /// The module the scripts of [`Edited::Module`] import.
 fn module(value: usize) -> String {
     format!("export const VALUE = {value};\n")
@@ -34,15 +60,18 @@ enum Edited {
     Script { entities: usize },
     /// A module that `scripts` scripts import, each on `entities` entities.
     Module { scripts: usize, entities: usize },
+    /// One script of `functions` functions on one entity (see
+    /// [`big_script`]).
+    Big { functions: usize, in_function: bool },
 }
 
 impl Edited {
     /// Writes the files with `value` and returns the file each edit writes.
     fn write_files(self, dir: &Path, value: usize) -> std::path::PathBuf {
         match self {
-            Self::Script { .. } => {
+            Self::Script { .. } | Self::Big { .. } => {
                 let path = dir.join("edited.rhai");
-                std::fs::write(&path, script(value)).unwrap();
+                std::fs::write(&path, self.text(value)).unwrap();
                 path
             }
             Self::Module { scripts, .. } => {
@@ -61,6 +90,10 @@ impl Edited {
         match self {
             Self::Script { .. } => script(value),
             Self::Module { .. } => module(value),
+            Self::Big {
+                functions,
+                in_function,
+            } => big_script(functions, value, in_function),
         }
     }
 
@@ -68,6 +101,7 @@ impl Edited {
     fn scripts(self) -> (Vec<String>, usize) {
         match self {
             Self::Script { entities } => (vec!["edited.rhai".to_owned()], entities),
+            Self::Big { .. } => (vec!["edited.rhai".to_owned()], 1),
             Self::Module { scripts, entities } => (
                 (0..scripts)
                     .map(|index| format!("importer_{index}.rhai"))
@@ -198,6 +232,11 @@ fn main() {
             entities: 2,
         };
         report("a module, test mode", measure(true, small, 2));
+        let big = Edited::Big {
+            functions: 20,
+            in_function: true,
+        };
+        report("a big script, test mode", measure(true, big, 2));
         return;
     }
     let one = Edited::Script { entities: 1 };
@@ -211,6 +250,16 @@ fn main() {
         "FastScriptReload, a module 10 scripts import, 10,000 entities",
         measure(true, module, 60),
     );
+    for (in_function, what) in [(true, "one function"), (false, "a top-level constant")] {
+        let big = Edited::Big {
+            functions: 2_000,
+            in_function,
+        };
+        report(
+            &format!("FastScriptReload, 2,000-function script, {what} changed"),
+            measure(true, big, 30),
+        );
+    }
     report(
         "Bevy's default file source (300 ms debounce)",
         measure(false, one, 10),

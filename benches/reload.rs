@@ -69,6 +69,20 @@ fn patch_vs_replace(c: &mut Criterion) {
                 BatchSize::SmallInput,
             );
         });
+        // The whole save: the one changed function parsed alone, then the
+        // patch (against the floor's whole parse plus the patch above).
+        group.bench_function(
+            BenchmarkId::new("one function parsed alone, patch", functions),
+            |b| {
+                b.iter(|| {
+                    let parsed =
+                        ParsedScript::parse_against(engine, "bench.rhai", &new, Some(&base))
+                            .unwrap();
+                    assert!(parsed.is_function_edit());
+                    black_box(parsed.build(engine, Some(&base)).unwrap())
+                });
+            },
+        );
 
         // The first call of an unchanged function on a version just built,
         // against the same call on a version long in use.

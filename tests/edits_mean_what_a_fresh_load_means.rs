@@ -95,6 +95,8 @@ struct Function {
     private: bool,
     indent: usize,
     gap: String,
+    /// Blank lines inside the body, before its expression.
+    inner_lines: usize,
     /// Functions call only functions of a lower rank: no recursion.
     rank: usize,
 }
@@ -151,9 +153,10 @@ impl Model {
                 .unwrap_or_default();
             writeln!(
                 text,
-                "{indent}{private}fn {this}{}({}) {{\n{indent}    {}\n{indent}}}",
+                "{indent}{private}fn {this}{}({}) {{\n{}{indent}    {}\n{indent}}}",
                 function.name,
                 function.params.join(", "),
+                "\n".repeat(function.inner_lines),
                 function.body
             )
             .unwrap();
@@ -302,6 +305,7 @@ fn new_function(rng: &mut Rng, model: &mut Model) -> Function {
         private: rng.chance(15),
         indent: *rng.pick(&[0, 0, 0, 2, 4]),
         gap: gap(rng),
+        inner_lines: 0,
         rank,
     }
 }
@@ -322,8 +326,20 @@ fn first_model(rng: &mut Rng) -> Model {
         crlf: rng.chance(20),
         next_rank: 0,
     };
+    // Constants computed by functions make top-level code call functions,
+    // which sends every save down the whole-parse path: in some sequences
+    // only, so that most exercise one-function saves too.
+    let computed = rng.chance(30);
     for &name in CONST_NAMES {
-        if rng.chance(70) {
+        let wanted = if MAKERS
+            .iter()
+            .any(|maker| maker.ends_with(&name.to_lowercase()))
+        {
+            computed
+        } else {
+            rng.chance(70)
+        };
+        if wanted {
             model.constants.push(new_constant(rng, name));
         }
     }
@@ -336,6 +352,7 @@ fn first_model(rng: &mut Rng) -> Model {
             private: false,
             indent: 0,
             gap: String::new(),
+            inner_lines: 0,
             rank: usize::MAX,
         });
     }
@@ -378,7 +395,9 @@ fn new_constant(rng: &mut Rng, name: &'static str) -> Constant {
 
 /// Changes `model` in one to three ways.
 fn mutate(rng: &mut Rng, model: &mut Model) {
-    for _ in 0..1 + rng.below(3) {
+    // One change in most saves, as when editing by hand.
+    let changes = if rng.chance(60) { 1 } else { 2 + rng.below(2) };
+    for _ in 0..changes {
         let count = model.functions.len();
         match rng.below(13) {
             0 | 1 => {
@@ -467,8 +486,13 @@ fn mutate(rng: &mut Rng, model: &mut Model) {
             }
             8 => {
                 let at = rng.below(count);
-                model.functions[at].gap = gap(rng);
-                model.state_gap = gap(rng);
+                if rng.chance(50) {
+                    // Lines inside a function: the ones below it move.
+                    model.functions[at].inner_lines = rng.below(4);
+                } else {
+                    model.functions[at].gap = gap(rng);
+                    model.state_gap = gap(rng);
+                }
             }
             9 => {
                 let at = rng.below(count);
@@ -522,62 +546,73 @@ fn probe(
     entities: &[Entity],
     probes: &[String],
 ) -> Vec<BTreeMap<String, Outcome>> {
-    for &entity in entities {
-        h.app
-            .world_mut()
-            .write_message(ScriptEvent::to(entity, "reset"));
+    entities
+        .iter()
+        .map(|&entity| probe_one(h, entity, probes))
+        .collect()
+}
+
+fn probe_one(h: &mut Harness, entity: Entity, probes: &[String]) -> BTreeMap<String, Outcome> {
+    // A handler that hit a limit is suspended for its script version, on
+    // every entity: each entity probes afresh.
+    let mut states = h.app.world_mut().query::<&ScriptState>();
+    for state in states.iter(h.app.world()) {
+        state
+            .running_versions()
+            .flatten()
+            .for_each(|version| version.resume_handlers());
     }
+    h.app
+        .world_mut()
+        .write_message(ScriptEvent::to(entity, "reset"));
     h.update();
     let errors_before = h.errors().len();
-    for &entity in entities {
-        for name in probes {
-            h.app
-                .world_mut()
-                .write_message(ScriptEvent::to(entity, format!("p_{name}")));
-        }
+    for name in probes {
+        h.app
+            .world_mut()
+            .write_message(ScriptEvent::to(entity, format!("p_{name}")));
     }
     h.update();
-    let mut outcomes = Vec::new();
-    for &entity in entities {
-        let mut outcome: BTreeMap<String, Outcome> = BTreeMap::new();
-        let state = h.app.world().get::<ScriptState>(entity).expect("scripted");
-        let out = state.get("out").expect("`out` in state");
-        let out = out
-            .read_lock::<rhai::Map>()
-            .expect("`out` is a map")
-            .clone();
-        for (name, value) in out {
-            outcome.insert(name.to_string(), Ok(format!("{value:?}")));
-        }
-        for error in &h.errors()[errors_before..] {
-            if let ScriptError::Runtime {
-                location,
-                entity: failed,
-                function,
-                message,
-                ..
-            } = error
-                && *failed == entity
-            {
-                let name = function.trim_start_matches("on_p_").to_owned();
-                let previous = outcome.insert(
-                    name.clone(),
-                    Err((message.clone(), location.line, location.column)),
-                );
-                assert!(
-                    previous.is_none(),
-                    "probe {name} both gave a value and failed"
-                );
-            }
-        }
-        outcomes.push(outcome);
+    let mut outcome: BTreeMap<String, Outcome> = BTreeMap::new();
+    let state = h.app.world().get::<ScriptState>(entity).expect("scripted");
+    let out = state.get("out").expect("`out` in state");
+    let out = out
+        .read_lock::<rhai::Map>()
+        .expect("`out` is a map")
+        .clone();
+    for (name, value) in out {
+        outcome.insert(name.to_string(), Ok(format!("{value:?}")));
     }
-    outcomes
+    for error in &h.errors()[errors_before..] {
+        if let ScriptError::Runtime {
+            location,
+            entity: failed,
+            function,
+            message,
+            ..
+        } = error
+            && *failed == entity
+        {
+            let name = function.trim_start_matches("on_p_").to_owned();
+            let previous = outcome.insert(
+                name.clone(),
+                Err((message.clone(), location.line, location.column)),
+            );
+            assert!(
+                previous.is_none(),
+                "probe {name} both gave a value and failed"
+            );
+        }
+    }
+    outcome
 }
 
 const PATH: &str = "scripts/edited.rhai";
 
 fn run_sequence(seed: u64) {
+    if std::env::var("EDIT_TRACE").is_ok() {
+        eprintln!("SEQ {seed}");
+    }
     let mut rng = Rng(seed);
     let level = *rng.pick(&[
         rhai::OptimizationLevel::None,
@@ -606,6 +641,9 @@ fn run_sequence(seed: u64) {
             model.render()
         };
         texts.push(text.clone());
+        if std::env::var("EDIT_TRACE").is_ok() {
+            eprintln!("SAVE {save}\n{text}");
+        }
         let context = || {
             let mut context =
                 format!("seed {seed} (replay: EDIT_SEED={seed}), save {save}, {level:?}\n");

@@ -28,7 +28,7 @@ use bevy::asset::LoadContext;
 pub(crate) use imports::ModuleCache;
 use imports::{ImportFailure, ModuleLoading};
 
-use crate::engine::run_in_context;
+use crate::engine::{COMPILE_THREAD, run_in_context};
 use crate::script::modules::ScriptModules;
 use crate::script::{CompiledScript, ParsedScript, ScriptError, ScriptLocation, hash_of};
 
@@ -75,7 +75,7 @@ pub(crate) async fn on_own_thread<T: Send + 'static>(
     let stack = BASE_STACK + engine.max_call_levels() * STACK_PER_CALL_LEVEL;
     let (sender, receiver) = async_channel::bounded(1);
     std::thread::Builder::new()
-        .name("rhai script compile".into())
+        .name(COMPILE_THREAD.into())
         .stack_size(stack)
         .spawn(move || {
             // The loader may have been dropped meanwhile: nobody waits.
@@ -122,7 +122,7 @@ pub(crate) async fn load_script(
             let hash = hash_of(&source);
             let blank = source.iter().all(u8::is_ascii_whitespace);
             let step = decode(&path, &source)
-                .and_then(|text| ParsedScript::parse(&engine, &path, text))
+                .and_then(|text| ParsedScript::parse_against(&engine, &path, text, base.as_deref()))
                 .and_then(|parsed| {
                     if !parsed.imports().is_empty() {
                         return Ok(FirstStep::NeedsModules(Box::new(parsed)));

@@ -18,6 +18,10 @@ use super::modules::{
 };
 use super::outline::{ClosureOutline, FunctionKey, Outline, is_closure};
 
+mod function_edit;
+
+use function_edit::FunctionEdit;
+
 /// The longest script, in lines: Rhai counts lines in 16 bits, so past
 /// this its positions wrap and errors would name the wrong line.
 pub(crate) const MAX_LINES: usize = u16::MAX as usize;
@@ -50,6 +54,13 @@ pub struct CompiledScript {
     /// Closures of older versions that no code of this version makes any
     /// more: kept only while some entity's state may hold them.
     carried: HashSet<String>,
+    /// Functions (and their closures) kept from a version whose file had
+    /// them higher or lower, by name: how many lines to add to a position
+    /// in their code to get the line in the current file. A name here has
+    /// one function (see `function_edit`).
+    shifts: HashMap<String, isize>,
+    /// The names top-level statements call (see `function_edit`).
+    top_level_calls: Arc<HashSet<String>>,
     /// The content hash of the version this one patched, if it is a patch.
     patched_from: Option<u64>,
     /// Arity of `on_update`, looked up once so that the per-frame path does
@@ -77,13 +88,13 @@ pub struct ParsedScript {
     outline: Outline,
     imports: Vec<ImportStatement>,
     modules: Option<ScriptModules>,
+    /// Set when only one function was parsed (see `function_edit`).
+    edit: Option<FunctionEdit>,
 }
 
 /// What running a version's top-level code yields.
 struct TopLevel {
     constants: ScriptConstants,
-    /// The constants folded into the functions (see `constants`).
-    foldable: Scope<'static>,
     defaults: Scope<'static>,
 }
 
@@ -118,7 +129,31 @@ impl ParsedScript {
             outline,
             imports,
             modules: None,
+            edit: None,
         })
+    }
+
+    /// Parses `source`, the contents of the script at `path` that `base`
+    /// runs now: a save that changed one function only is parsed by that
+    /// function alone where the whole file means the same (see
+    /// `function_edit`).
+    pub fn parse_against(
+        engine: &Engine,
+        path: &str,
+        source: &str,
+        base: Option<&CompiledScript>,
+    ) -> Result<Self, ScriptError> {
+        if let Some(parsed) = base.and_then(|base| function_edit::parse(engine, path, source, base))
+        {
+            return Ok(parsed);
+        }
+        Self::parse(engine, path, source)
+    }
+
+    /// Whether this save was parsed by its one changed function alone,
+    /// against the live version (see [`ParsedScript::parse_against`]).
+    pub fn is_function_edit(&self) -> bool {
+        self.edit.is_some()
     }
 
     /// The script's text.
@@ -155,6 +190,13 @@ impl ParsedScript {
         engine: &Engine,
         base: Option<&CompiledScript>,
     ) -> Result<CompiledScript, ScriptError> {
+        if let Some(edit) = self.edit.take() {
+            let built = base.and_then(|base| function_edit::build(&mut self, &edit, engine, base));
+            return match built {
+                Some(built) => built,
+                None => Self::parse(engine, &self.path, &self.source)?.build(engine, base),
+            };
+        }
         // Top-level code runs once per version, here, to compute the
         // constants and the state defaults; handler calls never re-run it.
         // It runs on the new text even for a patch: it may call a function
@@ -169,7 +211,9 @@ impl ParsedScript {
         if uses_global_namespace(&self.ast) {
             (modules.get_or_insert_default()).add_global_constants(top_level.constants.to_module());
         }
+        let top_level_calls = Arc::new(function_edit::top_level_calls(&self.ast));
         let mut compiled = self.build_with(engine, base, top_level);
+        compiled.top_level_calls = top_level_calls;
         if let Some(modules) = modules {
             compiled.calls_ast = modules.calls_ast(&compiled.ast);
             compiled.modules = Some(Arc::new(modules));
@@ -196,25 +240,34 @@ impl ParsedScript {
     }
 
     fn run_top_level(&self, engine: &Engine) -> Result<TopLevel, ScriptError> {
+        let (constants, defaults) = self.run_statements(engine, &self.ast)?;
+        Ok(TopLevel {
+            constants,
+            defaults,
+        })
+    }
+
+    /// Runs the top-level statements of `ast`: its constants, and the
+    /// initial values of its state variables.
+    fn run_statements(
+        &self,
+        engine: &Engine,
+        ast: &AST,
+    ) -> Result<(ScriptConstants, Scope<'static>), ScriptError> {
         let mut scope = Scope::new();
         engine
-            .run_ast_with_scope(&mut scope, &self.ast)
+            .run_ast_with_scope(&mut scope, ast)
             .map_err(|error| ScriptError::top_level(&self.path, &error, &self.source))?;
-        let mut top_level = TopLevel {
-            constants: ScriptConstants::default(),
-            foldable: Scope::new(),
-            defaults: Scope::new(),
-        };
+        let mut constants = ScriptConstants::default();
+        let mut defaults = Scope::new();
         for (name, is_constant, value) in scope.iter() {
             if is_constant {
-                top_level.constants.push(name, value);
+                constants.push(name, value);
             } else {
-                top_level.defaults.set_or_push(name, value);
+                defaults.set_or_push(name, value);
             }
         }
-        let bound = names_bound_in_functions(&self.ast);
-        top_level.foldable = top_level.constants.foldable(bound.as_ref());
-        Ok(top_level)
+        Ok((constants, defaults))
     }
 
     /// Builds every function of the new text.
@@ -224,7 +277,7 @@ impl ParsedScript {
         base: Option<&CompiledScript>,
         top_level: TopLevel,
     ) -> CompiledScript {
-        let mut ast = fold_constants(engine, &top_level.foldable, self.ast);
+        let mut ast = fold_constants(engine, &top_level.constants, self.ast);
         let mut closures = self.outline.closures.clone();
         let mut carried_names = HashSet::new();
         if let Some(base) = base {
@@ -266,11 +319,22 @@ impl ParsedScript {
         // place in the file are both the same, so that every position it
         // reports is right; any other is compiled anew (a layout-only change
         // is still not reported as a change).
+        // A function `base` kept from a file where it was elsewhere (see
+        // `shifts`) is kept again only while no other function shares its
+        // name: an error names a function, not its arity or type.
+        let mut name_counts: HashMap<&str, usize> = HashMap::new();
+        for key in self.outline.functions.keys() {
+            *name_counts.entry(key.name.as_str()).or_default() += 1;
+        }
         let kept = |key: &FunctionKey| match (
             self.outline.functions.get(key),
             base.outline.functions.get(key),
         ) {
-            (Some(new), Some(old)) => new.exact == old.exact && new.definition == old.definition,
+            (Some(new), Some(old)) => {
+                new.exact == old.exact
+                    && new.definition == old.definition
+                    && (!base.shifts.contains_key(&key.name) || name_counts[key.name.as_str()] == 1)
+            }
             _ => false,
         };
         // A closure written in top-level code is new with every version
@@ -294,59 +358,91 @@ impl ParsedScript {
                 fresh.set_script_fn(function.clone());
             }
         }
-        let fresh = fold_constants(engine, &top_level.foldable, AST::new([], fresh));
+        let fresh = fold_constants(engine, &top_level.constants, AST::new([], fresh));
 
         // Closures are values: one kept in an entity's state keeps running
         // the code it was made from, so all of `base`'s stay.
         let mut closures = HashMap::new();
         let mut carried = HashSet::new();
-        let mut lib = Module::new();
-        for function in base.ast.iter_fn_def() {
-            let name = function.name.as_str();
-            if !is_closure(name) {
-                if kept(&FunctionKey::of(function)) {
-                    lib.set_script_fn(function.clone());
-                }
-                continue;
-            }
-            lib.set_script_fn(function.clone());
-            let Some(closure) = base.closures.get(name) else {
-                continue;
-            };
+        let mut shifts = HashMap::new();
+        for (name, closure) in &base.closures {
             // A closure a kept function makes is still made; any other of
             // the old version's is only held, if at all.
             let still_made = closure.owner.as_ref().is_some_and(kept);
             let made_now = still_made || self.outline.closures.contains_key(name);
             if base.carried.contains(name) || !made_now {
-                carried.insert(name.to_owned());
+                carried.insert(name.clone());
+            } else if let Some(shift) = base.shifts.get(name).filter(|_| still_made) {
+                shifts.insert(name.clone(), *shift);
             }
-            closures.insert(name.to_owned(), closure.clone());
+            closures.insert(name.clone(), closure.clone());
+        }
+        for key in base.outline.functions.keys().filter(|key| kept(key)) {
+            if let Some(shift) = base.shifts.get(&key.name) {
+                shifts.insert(key.name.clone(), *shift);
+            }
         }
         for function in fresh.iter_fn_def() {
             let name = function.name.as_str();
             if let Some(closure) = self.outline.closures.get(name) {
                 carried.remove(name);
+                shifts.remove(name);
                 closures.insert(name.to_owned(), closure.clone());
             }
         }
-        let same_functions = self.outline.functions.len() == base.outline.functions.len()
-            && (self.outline.functions.keys()).all(|key| base.outline.functions.contains_key(key));
+        let removed: HashSet<&FunctionKey> = (base.outline.functions.keys())
+            .filter(|key| !self.outline.functions.contains_key(*key))
+            .collect();
+        let same_functions =
+            removed.is_empty() && self.outline.functions.len() == base.outline.functions.len();
+
+        // The live version's function table, shared until the rebuilt
+        // functions go in (one copy then); they replace their old versions
+        // (the same key), and removed functions go.
+        let lib = base.ast.shared_lib().clone();
+        let mut ast = AST::new(self.ast.statements().iter().cloned(), lib);
+        if !removed.is_empty() {
+            // Rhai's filter sees names and arities, not the type of `this`:
+            // where a kept typed method shares both with a removed function,
+            // the table is made anew instead.
+            let pair = |key: &FunctionKey| (key.name.clone(), key.arity);
+            let removed_pairs: HashSet<(String, usize)> =
+                removed.iter().map(|key| pair(key)).collect();
+            let ambiguous = (base.outline.functions.keys())
+                .any(|key| !removed.contains(key) && removed_pairs.contains(&pair(key)));
+            if ambiguous {
+                let mut lib = Module::new();
+                for function in base.ast.iter_fn_def() {
+                    if is_closure(&function.name) || !removed.contains(&FunctionKey::of(function)) {
+                        lib.set_script_fn(function.clone());
+                    }
+                }
+                ast = AST::new(self.ast.statements().iter().cloned(), lib);
+            } else {
+                ast.retain_functions(|_, _, name, arity| {
+                    let is_removed =
+                        |(removed, at): &(String, usize)| removed == name && *at == arity;
+                    is_closure(name) || !removed_pairs.iter().any(is_removed)
+                });
+            }
+        }
+        ast += fresh;
 
         let ParsedScript {
             path,
             content_hash,
             source,
-            ast: mut parsed,
+            ast: parsed,
             outline,
             ..
         } = self;
-        let parsed_functions = parsed.clone_functions_only();
-        parsed.clear_functions();
-        free_in_background(parsed_functions);
-        let mut ast = parsed;
-        ast += AST::new([], lib);
-        ast += fresh;
         ast.set_source(path.as_str());
+        // The new parse of the functions kept from `base` is unused. Freeing
+        // thousands of them takes milliseconds, a thread of its own far
+        // less; a few are freed here, quicker than starting a thread.
+        if parsed.iter_fn_def().nth(FREED_HERE).is_some() {
+            free_in_background(parsed);
+        }
         let mut compiled = CompiledScript::new(
             path,
             content_hash,
@@ -359,9 +455,13 @@ impl ParsedScript {
             same_functions.then_some(base),
         );
         compiled.carried = carried;
+        compiled.shifts = shifts;
         compiled
     }
 }
+
+/// How many parsed functions a build frees on its own thread, at most.
+const FREED_HERE: usize = 200;
 
 /// Frees `value` on a thread of its own: freeing a big script's syntax
 /// tree takes milliseconds (hundreds for 10 MB) that neither a reload nor
@@ -374,15 +474,21 @@ pub(crate) fn free_in_background<T: Send + 'static>(value: T) {
         .spawn(move || drop(value));
 }
 
-/// Folds `constants` into the function bodies of `ast`. Rhai's `Simple`
-/// level only propagates values; it never evaluates a call, which could
-/// pick a native function over the script's own of the same name when a
-/// patch's functions are folded apart from the rest.
-fn fold_constants(engine: &Engine, constants: &Scope<'static>, ast: AST) -> AST {
+/// Folds `constants` into the functions of `ast` where no function of
+/// `ast` binds the same name (see `constants`). Whether a function binds a
+/// name is its own matter, so a patch's functions are folded alone. Rhai's
+/// `Simple` level only propagates values; it never evaluates a call, which
+/// could pick a native function over the script's own of the same name
+/// when a patch's functions are folded apart from the rest.
+fn fold_constants(engine: &Engine, constants: &ScriptConstants, ast: AST) -> AST {
     if constants.is_empty() {
         return ast;
     }
-    engine.optimize_ast(constants, ast, OptimizationLevel::Simple)
+    let foldable = constants.foldable(names_bound_in_functions(&ast).as_ref());
+    if foldable.is_empty() {
+        return ast;
+    }
+    engine.optimize_ast(&foldable, ast, OptimizationLevel::Simple)
 }
 
 impl CompiledScript {
@@ -417,6 +523,8 @@ impl CompiledScript {
             ast,
             defaults: top_level.defaults,
             constants: top_level.constants,
+            shifts: HashMap::new(),
+            top_level_calls: Arc::default(),
             arities,
             outline,
             closures,
@@ -439,7 +547,7 @@ impl CompiledScript {
         source: &str,
         base: Option<&CompiledScript>,
     ) -> Result<Self, ScriptError> {
-        ParsedScript::parse(engine, path, source)?.build(engine, base)
+        ParsedScript::parse_against(engine, path, source, base)?.build(engine, base)
     }
 
     /// The script's asset path.
@@ -521,6 +629,11 @@ impl CompiledScript {
                 .filter(|name| keep(name))
                 .cloned()
                 .collect(),
+            shifts: (self.shifts.iter())
+                .filter(|(name, _)| keep(name))
+                .map(|(name, shift)| (name.clone(), *shift))
+                .collect(),
+            top_level_calls: self.top_level_calls.clone(),
             patched_from: self.patched_from,
             modules: self.modules.clone(),
             calls_ast,
@@ -659,10 +772,14 @@ impl CompiledScript {
     }
 
     /// Moves `position`, inside function `function` of this version's AST,
-    /// to where that code is in the current file. Only a closure of an older
-    /// version can have moved: every other function of the AST was compiled
-    /// from the current file or sits where it did in the file it came from.
+    /// to where that code is in the current file: by the lines it moved
+    /// since it compiled (see `shifts`), or, for a closure of an older
+    /// version, to where the same closure is now.
     pub(crate) fn in_current_file(&self, function: &str, position: Position) -> Position {
+        if let (Some(shift), Some(line)) = (self.shifts.get(function), position.line()) {
+            let line = line.saturating_add_signed(*shift).clamp(1, MAX_LINES);
+            return Position::new(line as u16, position.position().unwrap_or(0) as u16);
+        }
         if self.outline.closures.contains_key(function) {
             return position;
         }

@@ -9,10 +9,10 @@
 //! - where that cannot change the meaning, values are folded into the
 //!   function bodies when a version compiles, at no cost per read. Rhai's
 //!   optimizer would also replace a name that a parameter or a local
-//!   binds, so a constant is folded only when no function of the script
-//!   binds its name anywhere (and none calls `eval`), and only plain values
-//!   (numbers, strings, arrays, maps): function pointers and app types are
-//!   looked up.
+//!   binds, so a constant is folded only when none of the functions folded
+//!   together (the whole script, or the ones a patch rebuilds) binds its
+//!   name anywhere (and none calls `eval`), and only plain values (numbers,
+//!   strings, arrays, maps): function pointers and app types are looked up.
 //!
 //! `global::NAME` reaches the constants the way Rhai's own `global` module
 //! does in top-level code: the handlers of a script that writes it import
@@ -43,6 +43,10 @@ impl ScriptConstants {
             Some((_, known_value)) => *known_value = value,
             None => self.values.push((name.to_owned(), value)),
         }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.values.is_empty()
     }
 
     pub(crate) fn get(&self, name: &str) -> Option<&Dynamic> {

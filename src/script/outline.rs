@@ -11,6 +11,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::ops::Range;
 
 use rhai::{AST, Position};
 
@@ -75,6 +76,9 @@ pub(crate) struct FunctionOutline {
     pub(crate) exact: u64,
     /// Where its definition starts (the `fn` keyword), in this version's file.
     pub(crate) definition: Position,
+    /// Its text's byte range in this version's file, from the `fn` keyword
+    /// (or `private`) to the closing brace.
+    pub(crate) span: Range<usize>,
 }
 
 /// One closure of a script version.
@@ -155,6 +159,7 @@ impl Outline {
                 fingerprint: fingerprint([text]),
                 exact: hash_of(text),
                 definition: lines.position(source, start),
+                span: start..end,
             };
             regions.push((start, end, key.clone()));
             // Rhai keeps one function per key: two would mean the outline
@@ -226,6 +231,75 @@ impl Outline {
             list.sort_unstable();
         }
         diff
+    }
+
+    /// The outline of this version's file after the text of function
+    /// `replaced` became the text outlined by `edit` (an outline of the
+    /// edited function alone, compiled with padding that puts it where it
+    /// is in the file, so its positions are right and its offsets are
+    /// `padding` bytes too far). Everything after it moved by `bytes` bytes
+    /// and `lines` lines.
+    pub(crate) fn edited(
+        &self,
+        replaced: &FunctionKey,
+        edit: Outline,
+        padding: usize,
+        bytes: isize,
+        lines: isize,
+    ) -> Outline {
+        let old_end = self.functions[replaced].span.end;
+        let start = self.functions[replaced].span.start;
+        let move_line = |position: Position| match position.line() {
+            Some(line) => Position::new(
+                u16::try_from(line.saturating_add_signed(lines)).unwrap_or(u16::MAX),
+                position.position().map_or(0, |column| column as u16),
+            ),
+            None => position,
+        };
+        let mut functions: HashMap<FunctionKey, FunctionOutline> = HashMap::new();
+        for (key, function) in &self.functions {
+            if key == replaced {
+                continue;
+            }
+            let mut function = function.clone();
+            if function.span.start >= old_end {
+                function.span = function.span.start.saturating_add_signed(bytes)
+                    ..function.span.end.saturating_add_signed(bytes);
+                function.definition = move_line(function.definition);
+            }
+            functions.insert(key.clone(), function);
+        }
+        for (key, mut function) in edit.functions {
+            let shift = start as isize - padding as isize;
+            function.span = function.span.start.saturating_add_signed(shift)
+                ..function.span.end.saturating_add_signed(shift);
+            functions.insert(key, function);
+        }
+        let mut closures: HashMap<String, ClosureOutline> = HashMap::new();
+        for (name, closure) in &self.closures {
+            let Some(owner) = &closure.owner else {
+                closures.insert(name.clone(), closure.clone());
+                continue;
+            };
+            let Some(function) = self.functions.get(owner) else {
+                continue;
+            };
+            if owner == replaced {
+                continue;
+            }
+            let mut closure = closure.clone();
+            if function.span.start >= old_end {
+                closure.body = move_line(closure.body);
+            }
+            closures.insert(name.clone(), closure);
+        }
+        closures.extend(edit.closures);
+        Outline {
+            top_level: self.top_level,
+            functions,
+            closures,
+            complete: self.complete && edit.complete,
+        }
     }
 
     /// Where function `name` is defined (any arity, not a typed method
