@@ -127,7 +127,37 @@ fn plugin_app(source: &str, count: usize) -> BenchApp {
     bench
 }
 
+/// The executor Bevy's schedules run on in this build: the library leaves
+/// the choice to the app, so the bench runs once as built and once with
+/// `--features bevy/multi_threaded` (see `benches/README.md`).
+fn executor() -> &'static str {
+    // Without Bevy's `multi_threaded`, a task pool is one thread (the
+    // caller's) and schedules run on the single-threaded executor.
+    if bevy::tasks::TaskPoolBuilder::new().build().thread_num() > 1 {
+        "multi-threaded executor"
+    } else {
+        "single-threaded executor"
+    }
+}
+
+/// The plugin's own cost per frame: an app with it and no scripts against
+/// the same app without it (`MinimalPlugins` and the asset server).
+fn empty_frame(c: &mut Criterion) {
+    let mut group = c.benchmark_group(format!("empty frame, {}", executor()));
+    let mut without = App::new();
+    without.add_plugins((MinimalPlugins, bevy::asset::AssetPlugin::default()));
+    without.finish();
+    without.cleanup();
+    group.bench_function("without the plugin (floor)", |b| {
+        b.iter(|| without.update())
+    });
+    let mut with = BenchApp::new();
+    group.bench_function("with RhaiPlugin", |b| b.iter(|| with.app.update()));
+    group.finish();
+}
+
 fn dispatch(c: &mut Criterion) {
+    let executor = executor();
     // The floor runs `floor`: the same work as `source`, written for raw
     // Rhai (literals where the script reads its constants).
     for (variant, source, floor, write_transform) in [
@@ -135,7 +165,7 @@ fn dispatch(c: &mut Criterion) {
         ("state, two constants", MOVER_CONSTANTS, MOVER, false),
         ("state + Transform", MOVER_TRANSFORM, MOVER_TRANSFORM, true),
     ] {
-        let mut group = c.benchmark_group(format!("dispatch, {variant}"));
+        let mut group = c.benchmark_group(format!("dispatch, {variant}, {executor}"));
         group.sample_size(20);
         for count in SIZES {
             group.throughput(Throughput::Elements(count as u64));
@@ -282,5 +312,5 @@ fn memory(_: &mut Criterion) {
     );
 }
 
-criterion_group!(benches, dispatch, ready, memory);
+criterion_group!(benches, empty_frame, dispatch, ready, memory);
 criterion_main!(benches);

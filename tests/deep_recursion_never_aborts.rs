@@ -29,7 +29,11 @@ fn heavy_endless_recursion_is_an_error_not_an_abort() {
     let before: i64 = h.state(entity, "result").unwrap();
 
     h.send_script_event(entity, "dive");
-    let error = h.errors().last().expect("the recursion was stopped").clone();
+    let error = h
+        .errors()
+        .last()
+        .expect("the recursion was stopped")
+        .clone();
     assert_eq!(error.location().path, "scripts/heavy.rhai");
     assert!(
         error.message().contains("call depth") || error.message().contains("native stack"),
@@ -38,5 +42,8 @@ fn heavy_endless_recursion_is_an_error_not_an_abort() {
     // The game goes on, with the entity's state.
     h.updates(2);
     let after: i64 = h.state(entity, "result").unwrap();
-    assert!(after > before, "on_update stopped running: {before} then {after}");
+    assert!(
+        after > before,
+        "on_update stopped running: {before} then {after}"
+    );
 }
