@@ -129,11 +129,9 @@ fn plugin_app(source: &str, count: usize) -> BenchApp {
 
 /// The executor Bevy's schedules run on in this build: the library leaves
 /// the choice to the app, so the bench runs once as built and once with
-/// `--features bevy/multi_threaded` (see `benches/README.md`).
+/// `--features multi_threaded` (see `benches/README.md`).
 fn executor() -> &'static str {
-    // Without Bevy's `multi_threaded`, a task pool is one thread (the
-    // caller's) and schedules run on the single-threaded executor.
-    if bevy::tasks::TaskPoolBuilder::new().build().thread_num() > 1 {
+    if cfg!(feature = "multi_threaded") {
         "multi-threaded executor"
     } else {
         "single-threaded executor"

@@ -3,7 +3,9 @@
 use std::fmt;
 use std::sync::Arc;
 
+use bevy::asset::AssetLoadFailedEvent;
 use bevy::ecs::intern::Interned;
+use bevy::ecs::message::MessageCursor;
 use bevy::ecs::schedule::ScheduleLabel;
 use bevy::prelude::*;
 use rhai::Engine;
@@ -230,14 +232,7 @@ impl Plugin for RhaiPlugin {
             .add_systems(
                 self.schedule,
                 (
-                    (
-                        start_spawn_frame,
-                        apply_script_changes,
-                        apply_changed_props,
-                        start_pending,
-                    )
-                        .chain()
-                        .in_set(RhaiSystems::Reload),
+                    reload_scripts.in_set(RhaiSystems::Reload),
                     route_script_events.in_set(RhaiSystems::Events),
                     run_on_update.in_set(RhaiSystems::Update),
                 ),
@@ -295,4 +290,20 @@ impl Plugin for RhaiPlugin {
         });
         app.insert_resource(engine);
     }
+}
+
+/// The steps of [`RhaiSystems::Reload`], in order, as one exclusive system:
+/// Bevy's multi-threaded executor costs tens of microseconds a frame per
+/// system, whatever the system does.
+fn reload_scripts(
+    world: &mut World,
+    asset_events: Local<MessageCursor<AssetEvent<RhaiScript>>>,
+    load_failures: Local<MessageCursor<AssetLoadFailedEvent<RhaiScript>>>,
+    scripted: &mut QueryState<(Entity, &ScriptState)>,
+    changed_props: &mut QueryState<Entity, (Changed<Script>, With<ScriptState>)>,
+) {
+    start_spawn_frame(world);
+    apply_script_changes(world, asset_events, load_failures, scripted);
+    apply_changed_props(world, changed_props);
+    start_pending(world);
 }

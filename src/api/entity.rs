@@ -65,8 +65,8 @@ fn uncount_spawned(mut world: DeferredWorld, _: HookContext) {
 }
 
 /// A new frame for [`ScriptLimits::max_spawns_per_frame`].
-pub(crate) fn start_spawn_frame(mut spawns: ResMut<ScriptSpawns>) {
-    spawns.this_frame = 0;
+pub(crate) fn start_spawn_frame(world: &mut World) {
+    world.resource_mut::<ScriptSpawns>().this_frame = 0;
 }
 
 /// Takes one spawn from the limits, or says which limit refuses it. Every
