@@ -16,7 +16,7 @@ use crate::api::{
 };
 use crate::asset::{
     ModuleCache, RhaiScript, RhaiScriptLoader, ScriptExtensions, WaitingForModules,
-    reload_when_modules_appear,
+    reload_when_modules_appear, scripts_wait_for_modules,
 };
 use crate::engine::{EngineSetup, EngineSetups, ScriptLimits, build_engine};
 use crate::events::route_script_events;
@@ -215,7 +215,13 @@ impl Plugin for RhaiPlugin {
             .init_resource::<LoggedErrors>()
             .init_resource::<CurrentScriptErrors>()
             .init_resource::<WaitingForModules>()
-            .add_systems(PreUpdate, reload_when_modules_appear)
+            .add_systems(
+                PreUpdate,
+                // Bevy's multi-threaded executor costs a system run even
+                // when it has nothing to do: most frames, it has not.
+                reload_when_modules_appear
+                    .run_if(on_message::<AssetEvent<RhaiScript>>.or_else(scripts_wait_for_modules)),
+            )
             .init_resource::<ScriptMessageRoutes>()
             .init_resource::<ScriptSpawns>()
             .insert_resource(self.limits.clone())
@@ -233,7 +239,9 @@ impl Plugin for RhaiPlugin {
                 self.schedule,
                 (
                     reload_scripts.in_set(RhaiSystems::Reload),
-                    route_script_events.in_set(RhaiSystems::Events),
+                    route_script_events
+                        .run_if(on_message::<ScriptEvent>)
+                        .in_set(RhaiSystems::Events),
                     run_on_update.in_set(RhaiSystems::Update),
                 ),
             );

@@ -16,7 +16,9 @@ use rhai::Engine;
 pub use fast_reload::FastScriptReload;
 pub(crate) use live::LiveByPath;
 pub(crate) use loader::RhaiScriptLoader;
-pub(crate) use waiting_modules::{WaitingForModules, reload_when_modules_appear};
+pub(crate) use waiting_modules::{
+    WaitingForModules, reload_when_modules_appear, scripts_wait_for_modules,
+};
 
 /// The file extensions scripts load from (see
 /// [`RhaiPlugin::with_extensions`](crate::RhaiPlugin::with_extensions)).

@@ -29,6 +29,12 @@ pub(crate) struct WaitingForModules {
     last_look: Option<Instant>,
 }
 
+/// Whether some script waits for a module file (see
+/// [`reload_when_modules_appear`]).
+pub(crate) fn scripts_wait_for_modules(waiting: Res<WaitingForModules>) -> bool {
+    !waiting.waiting.is_empty() || waiting.looking.is_some()
+}
+
 /// Keeps [`WaitingForModules`] up to date and loads a waiting script again
 /// when a module it waits for appears.
 pub(crate) fn reload_when_modules_appear(
