@@ -7,17 +7,6 @@ mod common;
 
 use common::Harness;
 
-/// Sends the ad-hoc event `name` to `entity` and returns the line and
-/// column of the error it raised.
-fn error_at(h: &mut Harness, entity: bevy::prelude::Entity, name: &str) -> (usize, usize) {
-    let before = h.errors().len();
-    h.send_script_event(entity, name);
-    let errors = &h.errors()[before..];
-    assert_eq!(errors.len(), 1, "{errors:?}");
-    let location = errors[0].location();
-    (location.line.unwrap(), location.column.unwrap())
-}
-
 #[test]
 fn overloads_report_their_own_lines() {
     const V1: &str = "fn f(a) {\n    a / 0\n}\nfn f(a, b) { a / b }\n\
@@ -29,13 +18,13 @@ fn overloads_report_their_own_lines() {
     h.write("scripts/overloads.rhai", V1);
     let entity = h.spawn("scripts/overloads.rhai");
     h.run_until_ready(entity);
-    assert_eq!(error_at(&mut h, entity, "one"), (2, 7));
-    assert_eq!(error_at(&mut h, entity, "two"), (4, 16));
+    assert_eq!(h.error_at(entity, "one"), (2, 7));
+    assert_eq!(h.error_at(entity, "two"), (4, 16));
 
     h.edit("scripts/overloads.rhai", V2);
     h.run_until_reloads(1);
-    assert_eq!(error_at(&mut h, entity, "one"), (4, 7));
-    assert_eq!(error_at(&mut h, entity, "two"), (6, 16));
+    assert_eq!(h.error_at(entity, "one"), (4, 7));
+    assert_eq!(h.error_at(entity, "two"), (6, 16));
 }
 
 #[test]
@@ -46,11 +35,11 @@ fn a_reindented_function_reports_its_new_column() {
     h.write("scripts/indent.rhai", V1);
     let entity = h.spawn("scripts/indent.rhai");
     h.run_until_ready(entity);
-    assert_eq!(error_at(&mut h, entity, "check"), (1, 19));
+    assert_eq!(h.error_at(entity, "check"), (1, 19));
 
     h.edit("scripts/indent.rhai", V2);
     h.run_until_reloads(1);
-    assert_eq!(error_at(&mut h, entity, "check"), (1, 23));
+    assert_eq!(h.error_at(entity, "check"), (1, 23));
 }
 
 const HELD_V1: &str = "let top = |x| x / 0;
@@ -85,18 +74,18 @@ fn a_held_closure_reports_where_its_code_moved() {
     h.write("scripts/held.rhai", HELD_V1);
     let entity = h.spawn("scripts/held.rhai");
     h.run_until_ready(entity);
-    assert_eq!(error_at(&mut h, entity, "top"), (1, 17));
-    assert_eq!(error_at(&mut h, entity, "made"), (4, 11));
+    assert_eq!(h.error_at(entity, "top"), (1, 17));
+    assert_eq!(h.error_at(entity, "made"), (4, 11));
 
     h.edit("scripts/held.rhai", HELD_V2);
     h.run_until_reloads(1);
-    assert_eq!(error_at(&mut h, entity, "top"), (4, 17));
-    assert_eq!(error_at(&mut h, entity, "made"), (7, 13));
+    assert_eq!(h.error_at(entity, "top"), (4, 17));
+    assert_eq!(h.error_at(entity, "made"), (7, 13));
 
     // An entity that starts now makes the closures of the new text, and
     // they report the same places.
     let fresh = h.spawn("scripts/held.rhai");
     h.run_until_ready(fresh);
-    assert_eq!(error_at(&mut h, fresh, "top"), (4, 17));
-    assert_eq!(error_at(&mut h, fresh, "made"), (7, 13));
+    assert_eq!(h.error_at(fresh, "top"), (4, 17));
+    assert_eq!(h.error_at(fresh, "made"), (7, 13));
 }

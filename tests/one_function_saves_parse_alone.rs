@@ -39,16 +39,6 @@ fn parsed_alone(h: &Harness, text: &str) -> bool {
     parsed.is_ok_and(|parsed| parsed.is_function_edit())
 }
 
-/// The line and column of the error that event `name` raises on `entity`.
-fn error_at(h: &mut Harness, entity: Entity, name: &str) -> (usize, usize) {
-    let before = h.errors().len();
-    h.send_script_event(entity, name);
-    let errors = &h.errors()[before..];
-    assert_eq!(errors.len(), 1, "{errors:?}");
-    let location = errors[0].location();
-    (location.line.unwrap(), location.column.unwrap())
-}
-
 #[test]
 fn saves_of_one_function_keep_every_line_right() {
     let mut h = Harness::new();
@@ -56,8 +46,8 @@ fn saves_of_one_function_keep_every_line_right() {
     let entity = h.spawn(PATH);
     h.run_until_ready(entity);
     h.update();
-    assert_eq!(error_at(&mut h, entity, "check"), (12, 5));
-    assert_eq!(error_at(&mut h, entity, "held"), (9, 11));
+    assert_eq!(h.error_at(entity, "check"), (12, 5));
+    assert_eq!(h.error_at(entity, "held"), (9, 11));
 
     // Three lines more in `speed`: parsed alone, patched, the rest moved.
     let v2 = script("100", 3);
@@ -76,30 +66,30 @@ fn saves_of_one_function_keep_every_line_right() {
         Some(x + 100),
         "the new speed runs"
     );
-    assert_eq!(error_at(&mut h, entity, "check"), (15, 5));
-    assert_eq!(error_at(&mut h, entity, "held"), (12, 11));
+    assert_eq!(h.error_at(entity, "check"), (15, 5));
+    assert_eq!(h.error_at(entity, "held"), (12, 11));
 
     // Two lines fewer: the moves add up.
     let v3 = script("7", 1);
     assert!(parsed_alone(&h, &v3));
     h.edit(PATH, &v3);
     h.run_until_reloads(2);
-    assert_eq!(error_at(&mut h, entity, "check"), (13, 5));
-    assert_eq!(error_at(&mut h, entity, "held"), (10, 11));
+    assert_eq!(h.error_at(entity, "check"), (13, 5));
+    assert_eq!(h.error_at(entity, "held"), (10, 11));
 
     // An entity that starts now runs the same and fails at the same places.
     let fresh = h.spawn(PATH);
     h.run_until_ready(fresh);
-    assert_eq!(error_at(&mut h, fresh, "check"), (13, 5));
-    assert_eq!(error_at(&mut h, fresh, "held"), (10, 11));
+    assert_eq!(h.error_at(fresh, "check"), (13, 5));
+    assert_eq!(h.error_at(fresh, "held"), (10, 11));
 
     // And an app that loads the file from scratch agrees.
     let mut scratch = Harness::new();
     scratch.write(PATH, &v3);
     let other = scratch.spawn(PATH);
     scratch.run_until_ready(other);
-    assert_eq!(error_at(&mut scratch, other, "check"), (13, 5));
-    assert_eq!(error_at(&mut scratch, other, "held"), (10, 11));
+    assert_eq!(scratch.error_at(other, "check"), (13, 5));
+    assert_eq!(scratch.error_at(other, "held"), (10, 11));
 }
 
 #[test]

@@ -267,6 +267,17 @@ impl Harness {
         self.update();
     }
 
+    /// Sends the ad-hoc event `name` to `entity`, runs one frame and returns
+    /// the line and column of the one error it raised.
+    pub fn error_at(&mut self, entity: Entity, name: &str) -> (usize, usize) {
+        let before = self.errors().len();
+        self.send_script_event(entity, name);
+        let errors = &self.errors()[before..];
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let location = errors[0].location();
+        (location.line.unwrap(), location.column.unwrap())
+    }
+
     /// Updates until at least `count` script errors were reported in all.
     pub fn run_until_errors(&mut self, count: usize) {
         self.run_until(&format!("{count} script error(s)"), |world| {
