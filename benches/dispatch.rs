@@ -7,10 +7,8 @@
 #[path = "support/mod.rs"]
 mod support;
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
@@ -18,38 +16,12 @@ use bevy::time::TimeUpdateStrategy;
 use bevy_rhai_hot::rhai::{CallFnOptions, Engine, Scope};
 use bevy_rhai_hot::{RhaiEngine, ScriptState};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use support::{BenchApp, FRAME, MOVER, MOVER_CONSTANTS, MOVER_TRANSFORM, RawRhai};
-
-/// Counts the bytes allocated and not yet freed.
-struct Counting;
-
-static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
-
-#[allow(unsafe_code, reason = "a counting allocator forwards to the system's")]
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE_BYTES.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE_BYTES.fetch_add(
-            new_size as isize - layout.size() as isize,
-            Ordering::Relaxed,
-        );
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use support::{
+    BenchApp, Counting, FRAME, MOVER, MOVER_CONSTANTS, MOVER_TRANSFORM, RawRhai, live_bytes,
+};
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
-
-fn live_bytes() -> isize {
-    LIVE_BYTES.load(Ordering::Relaxed)
-}
 
 const SIZES: [usize; 3] = [100, 1_000, 10_000];
 

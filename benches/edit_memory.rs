@@ -8,39 +8,12 @@
 #[path = "support/mod.rs"]
 mod support;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicIsize, Ordering};
-
 use std::path::Path;
 use std::time::Duration;
 
-use bevy::asset::AssetPlugin;
 use bevy::prelude::*;
 use bevy_rhai_hot::prelude::*;
-
-/// Counts the bytes allocated and not yet freed.
-struct Counting;
-
-static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
-
-#[allow(unsafe_code, reason = "a counting allocator forwards to the system's")]
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::Relaxed);
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE_BYTES.fetch_sub(layout.size() as isize, Ordering::Relaxed);
-        unsafe { System.dealloc(ptr, layout) }
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        LIVE_BYTES.fetch_add(
-            new_size as isize - layout.size() as isize,
-            Ordering::Relaxed,
-        );
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+use support::{Counting, live_bytes, watched_app};
 
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
@@ -63,28 +36,6 @@ fn save(n: usize) -> String {
         3 => valid(n % 7 + 1, n + 1),
         _ => String::new(),
     }
-}
-
-/// An app on the real file watcher over `dir`.
-fn app(dir: &Path) -> App {
-    let file_path = dir.to_string_lossy().into_owned();
-    let mut app = App::new();
-    app.add_plugins((
-        FastScriptReload {
-            file_path: file_path.clone(),
-            ..default()
-        },
-        MinimalPlugins,
-        AssetPlugin {
-            file_path,
-            watch_for_changes_override: Some(true),
-            ..default()
-        },
-        RhaiPlugin::default(),
-    ));
-    app.finish();
-    app.cleanup();
-    app
 }
 
 /// Updates `app` until `done` holds.
@@ -121,7 +72,7 @@ fn settled(app: &mut App) -> isize {
         app.update();
         std::thread::sleep(Duration::from_millis(5));
     }
-    LIVE_BYTES.load(Ordering::Relaxed)
+    live_bytes()
 }
 
 fn main() {
@@ -135,7 +86,7 @@ fn main() {
     };
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join(PATH), save(0)).unwrap();
-    let mut app = app(dir.path());
+    let mut app = watched_app(dir.path(), true);
     let handle: Handle<RhaiScript> = app.world().resource::<AssetServer>().load(PATH);
     let spawned: Vec<Entity> = (0..entities)
         .map(|_| app.world_mut().spawn(Script::new(handle.clone())).id())

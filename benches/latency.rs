@@ -8,7 +8,6 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use bevy::asset::AssetPlugin;
 use bevy::prelude::*;
 use bevy_rhai_hot::prelude::*;
 
@@ -115,25 +114,7 @@ impl Edited {
 /// An app on `dir` running `edited`'s scripts, once every entity has
 /// started; returns the first entity of each script.
 fn app(dir: &Path, fast: bool, edited: Edited) -> (App, Vec<Entity>) {
-    let file_path = dir.to_string_lossy().into_owned();
-    let mut app = App::new();
-    if fast {
-        app.add_plugins(FastScriptReload {
-            file_path: file_path.clone(),
-            ..default()
-        });
-    }
-    app.add_plugins((
-        MinimalPlugins,
-        AssetPlugin {
-            file_path,
-            watch_for_changes_override: Some(true),
-            ..default()
-        },
-        RhaiPlugin::default(),
-    ));
-    app.finish();
-    app.cleanup();
+    let mut app = support::watched_app(dir, fast);
     let (scripts, per_script) = edited.scripts();
     let mut samples = Vec::new();
     let mut all = Vec::new();

@@ -1,9 +1,13 @@
 //! What the benches share: a real `App` with the plugin, reading scripts
-//! from a temporary asset folder, and the raw-Rhai floor.
+//! from a temporary asset folder (or watching a folder), the raw-Rhai
+//! floor, and an allocator that counts live bytes.
 
 #![allow(dead_code, reason = "each bench uses a different part")]
 
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Duration;
 
 use bevy::asset::AssetPlugin;
@@ -11,6 +15,62 @@ use bevy::prelude::*;
 use bevy::time::TimeUpdateStrategy;
 use bevy_rhai_hot::prelude::*;
 use bevy_rhai_hot::rhai::{AST, CallFnOptions, Engine, Scope};
+
+/// Counts the bytes allocated and not yet freed; a bench that measures
+/// memory makes it its global allocator.
+pub struct Counting;
+
+static LIVE_BYTES: AtomicIsize = AtomicIsize::new(0);
+
+#[allow(unsafe_code, reason = "a counting allocator forwards to the system's")]
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE_BYTES.fetch_add(layout.size() as isize, Ordering::Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE_BYTES.fetch_sub(layout.size() as isize, Ordering::Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LIVE_BYTES.fetch_add(
+            new_size as isize - layout.size() as isize,
+            Ordering::Relaxed,
+        );
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+/// The bytes allocated and not yet freed, with [`Counting`] as the global
+/// allocator.
+pub fn live_bytes() -> isize {
+    LIVE_BYTES.load(Ordering::Relaxed)
+}
+
+/// An app with the plugin on Bevy's real file watcher over `dir`; `fast`
+/// adds `FastScriptReload` (10 ms debounce instead of 300 ms).
+pub fn watched_app(dir: &Path, fast: bool) -> App {
+    let file_path = dir.to_string_lossy().into_owned();
+    let mut app = App::new();
+    if fast {
+        app.add_plugins(FastScriptReload {
+            file_path: file_path.clone(),
+            ..default()
+        });
+    }
+    app.add_plugins((
+        MinimalPlugins,
+        AssetPlugin {
+            file_path,
+            watch_for_changes_override: Some(true),
+            ..default()
+        },
+        RhaiPlugin::default(),
+    ));
+    app.finish();
+    app.cleanup();
+    app
+}
 
 /// The script of the dispatch benches, in the crate's state idiom: each
 /// entity's `x` and `v` are top-level `let`s.
