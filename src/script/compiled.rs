@@ -382,14 +382,13 @@ impl ParsedScript {
                 shifts.insert(key.name.clone(), *shift);
             }
         }
-        for function in fresh.iter_fn_def() {
-            let name = function.name.as_str();
-            if let Some(closure) = self.outline.closures.get(name) {
-                carried.remove(name);
-                shifts.remove(name);
-                closures.insert(name.to_owned(), closure.clone());
-            }
-        }
+        note_fresh_closures(
+            &fresh,
+            &self.outline,
+            &mut closures,
+            &mut carried,
+            &mut shifts,
+        );
         let removed: HashSet<&FunctionKey> = (base.outline.functions.keys())
             .filter(|key| !self.outline.functions.contains_key(*key))
             .collect();
@@ -457,6 +456,26 @@ impl ParsedScript {
         compiled.carried = carried;
         compiled.shifts = shifts;
         compiled
+    }
+}
+
+/// Records the closures of `fresh`, functions compiled from the text that
+/// `outline` outlines: made by this version, where the outline says, not
+/// carried from an older one and not moved since.
+fn note_fresh_closures(
+    fresh: &AST,
+    outline: &Outline,
+    closures: &mut HashMap<String, ClosureOutline>,
+    carried: &mut HashSet<String>,
+    shifts: &mut HashMap<String, isize>,
+) {
+    for function in fresh.iter_fn_def() {
+        let name = function.name.as_str();
+        if let Some(closure) = outline.closures.get(name) {
+            carried.remove(name);
+            shifts.remove(name);
+            closures.insert(name.to_owned(), closure.clone());
+        }
     }
 }
 

@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use rhai::{AST, ASTNode, Engine, Expr, Module, OptimizationLevel};
 
-use super::{CompiledScript, ParsedScript, fold_constants, hash_of};
+use super::{CompiledScript, ParsedScript, fold_constants, hash_of, note_fresh_closures};
 use crate::script::ScriptError;
 use crate::script::modules::uses_global_namespace;
 use crate::script::outline::{FunctionKey, Outline, is_closure};
@@ -223,14 +223,13 @@ pub(super) fn build(
         }
         closures.insert(name.clone(), closure.clone());
     }
-    for function in fresh.iter_fn_def() {
-        let name = function.name.as_str();
-        if let Some(closure) = parsed.outline.closures.get(name) {
-            carried.remove(name);
-            shifts.remove(name);
-            closures.insert(name.to_owned(), closure.clone());
-        }
-    }
+    note_fresh_closures(
+        &fresh,
+        &parsed.outline,
+        &mut closures,
+        &mut carried,
+        &mut shifts,
+    );
     // The live version's table, shared until the edited function goes in
     // (one copy then), over its old version when it kept its key.
     let statements = base.ast.statements().iter().cloned();
