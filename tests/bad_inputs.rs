@@ -24,7 +24,7 @@ const CANARY: &str = "scripts/canary.rhai";
 /// The victim before the bad save: it counts frames.
 const GOOD: &str = "let count = 0;\nfn on_update() { count += 1; }\n";
 /// The fixing save: it counts by 1,000, which tells it from `GOOD`.
-const FIXED: &str = "let count = 0;\nfn on_update() { count += 1000; }\n";
+const FIXED: &str = "let count = 0;\nfn on_update() { count += 1000000; }\n";
 
 /// What a case expects of the bad save.
 #[derive(Clone, Copy)]
@@ -385,7 +385,7 @@ fn run(case: &Case) -> Result<(), String> {
     // Loads run on other threads (a 10 MB one takes a while in a debug
     // build): wait for the fix by the clock, not by a number of frames.
     let deadline = Instant::now() + Duration::from_secs(60);
-    while count(&h) < fixed_at + 1000 {
+    while count(&h) < fixed_at + 1_000_000 {
         if Instant::now() > deadline {
             return Err(format!(
                 "the fix never went live: count {} (from {fixed_at}); errors {:?}",
@@ -398,7 +398,7 @@ fn run(case: &Case) -> Result<(), String> {
     }
     h.updates(2);
     let now = count(&h);
-    if now % 1000 == 0 {
+    if now % 1_000_000 == 0 {
         return Err(format!(
             "after the fix the count is {now}: the state was reset"
         ));

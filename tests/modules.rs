@@ -136,17 +136,20 @@ fn editing_a_module_reaches_every_importer_with_state_kept() {
     h.run_until_ready(second);
     h.updates(5);
 
-    h.edit("lib/step.rhai", "export const SIZE = 1000;\n");
+    h.edit("lib/step.rhai", "export const SIZE = 1000000;\n");
     h.run_until_reloads(2);
     let counts: Vec<i64> = [first, second]
         .map(|entity| h.state(entity, "count").unwrap())
         .to_vec();
-    // Five frames or more at 1 each, then some at 1000: a state reset by
-    // the reload would be a multiple of 1000.
-    assert!(counts.iter().all(|count| count % 1000 >= 5), "{counts:?}");
+    // Five frames or more at 1 each, then some at a million: a state reset
+    // by the reload would be a multiple of a million.
+    assert!(
+        counts.iter().all(|count| count % 1_000_000 >= 5),
+        "{counts:?}"
+    );
     h.update();
     for (entity, count) in [first, second].into_iter().zip(&counts) {
-        assert_eq!(h.state::<i64>(entity, "count"), Some(count + 1000));
+        assert_eq!(h.state::<i64>(entity, "count"), Some(count + 1_000_000));
         let reloads: Vec<Vec<String>> = h.state(entity, "reloads").unwrap();
         assert_eq!(reloads, vec![vec!["lib/step.rhai".to_owned()]]);
     }
@@ -180,12 +183,12 @@ fn editing_a_nested_module_reaches_the_script() {
     let entity = h.spawn("scripts/top.rhai");
     h.run_until_ready(entity);
     h.updates(3);
-    h.edit("lib/base.rhai", "export const N = 100;\n");
+    h.edit("lib/base.rhai", "export const N = 1000000;\n");
     h.run_until_reloads(1);
     let total: i64 = h.state(entity, "total").unwrap();
-    assert!(total % 100 >= 3, "state kept: {total}");
+    assert!(total % 1_000_000 >= 3, "state kept: {total}");
     h.update();
-    assert_eq!(h.state::<i64>(entity, "total"), Some(total + 100));
+    assert_eq!(h.state::<i64>(entity, "total"), Some(total + 1_000_000));
     assert_eq!(h.reloads()[0].modules, ["lib/base.rhai"]);
 }
 

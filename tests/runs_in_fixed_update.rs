@@ -64,14 +64,21 @@ fn hot_reload_works_in_fixed_update() {
     let old: i64 = h.state(entity, "calls").unwrap();
     h.edit(
         "scripts/counter.rhai",
-        &COUNTER.replace("calls += 1;", "calls += 1000;"),
+        &COUNTER.replace("calls += 1;", "calls += 1000000;"),
     );
     h.run_until_reloads(1);
     let before: i64 = h.state(entity, "calls").unwrap();
     // The count went on from where it was: the old steps' ones are still
-    // there under the new thousands (a reset would leave only thousands).
-    assert!(before > 1000 && before % 1000 >= old, "{old} then {before}");
+    // there under the new millions (a reset would leave only millions).
+    assert!(
+        before > 1_000_000 && before % 1_000_000 >= old,
+        "{old} then {before}"
+    );
     h.update();
     let after: i64 = h.state(entity, "calls").unwrap();
-    assert_eq!(after - before, 2000, "two steps of the new code per frame");
+    assert_eq!(
+        after - before,
+        2_000_000,
+        "two steps of the new code per frame"
+    );
 }
