@@ -117,17 +117,19 @@ pub use plugin::{RhaiPlugin, RhaiSystems};
 /// Rhai itself, for registering functions and building payloads.
 pub use rhai;
 pub use runtime::{
-    CurrentScriptErrors, ErrorPlace, PropValue, ReloadKind, Script, ScriptEvent, ScriptReloaded,
-    ScriptState,
+    CurrentScriptErrors, ErrorPlace, ParallelUpdate, PropValue, ReloadKind, Script, ScriptEvent,
+    ScriptReloaded, ScriptState,
 };
-pub use script::{CompiledScript, ParsedScript, ScriptError, ScriptLocation, handler_name, hooks};
+pub use script::{
+    CompiledScript, ParsedScript, ScriptError, ScriptLocation, UpdatePhase, handler_name, hooks,
+};
 
 /// Everything a typical app needs: `use bevy_rhai_hot::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        CurrentScriptErrors, FastScriptReload, PropValue, ReloadKind, RhaiAppExt, RhaiEngine,
-        RhaiPlugin, RhaiScript, RhaiSystems, Script, ScriptAccess, ScriptApi, ScriptError,
-        ScriptEvent, ScriptLimits, ScriptReloaded, ScriptState, script_entity,
+        CurrentScriptErrors, FastScriptReload, ParallelUpdate, PropValue, ReloadKind, RhaiAppExt,
+        RhaiEngine, RhaiPlugin, RhaiScript, RhaiSystems, Script, ScriptAccess, ScriptApi,
+        ScriptError, ScriptEvent, ScriptLimits, ScriptReloaded, ScriptState, script_entity,
         with_script_commands, with_script_entity, with_script_world,
     };
 }

@@ -20,9 +20,10 @@ use crate::asset::{
 };
 use crate::engine::{EngineSetup, EngineSetups, ScriptLimits, build_engine};
 use crate::events::route_script_events;
-use crate::runtime::dispatch::{LoggedErrors, run_on_update};
+use crate::runtime::dispatch::LoggedErrors;
 use crate::runtime::lifecycle::{apply_changed_props, lifecycle_plugin, start_pending};
 use crate::runtime::reload::{LiveScripts, apply_script_changes};
+use crate::runtime::update::{ParallelUpdate, UpdatePolicy, run_on_update};
 use crate::runtime::{CurrentScriptErrors, Script, ScriptEvent, ScriptReloaded, ScriptState};
 use crate::script::ScriptError;
 
@@ -224,6 +225,7 @@ impl Plugin for RhaiPlugin {
             )
             .init_resource::<ScriptMessageRoutes>()
             .init_resource::<ScriptSpawns>()
+            .init_resource::<ParallelUpdate>()
             .insert_resource(self.limits.clone())
             .add_plugins(lifecycle_plugin)
             .configure_sets(
@@ -263,14 +265,18 @@ impl Plugin for RhaiPlugin {
             .world_mut()
             .remove_resource::<EngineSetups>()
             .unwrap_or_default();
+        let mut components = Vec::new();
         if self.api.contains(&ScriptApi::Ecs) {
             // The types the app registered by now get fast property access.
             let names = PropertyNames::of(app.world().resource::<ReflectedTypes>());
+            components = names.components().to_vec();
             setups.0.push(Arc::new(move |engine: &mut Engine| {
                 register_properties(engine, &names)
             }));
         }
         let engine = build_engine(&self.limits, &setups.0);
+        let policy = UpdatePolicy::new(engine.engine(), &self.api, components);
+        app.insert_resource(policy);
         #[cfg(feature = "definitions")]
         if let Some(path) = &self.definitions {
             // Rhai's metadata cannot name the value inside a fallible

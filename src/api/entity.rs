@@ -1,6 +1,7 @@
 //! The running entity, and spawning and despawning entities.
 
 use std::path::Component as PathPart;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bevy::asset::AssetPath;
 use bevy::ecs::lifecycle::HookContext;
@@ -10,7 +11,7 @@ use rhai::{Engine, Map};
 
 use super::ScriptResult;
 use crate::asset::{RhaiScript, ScriptExtensions};
-use crate::engine::{ScriptLimits, script_entity, with_script_commands, with_script_world};
+use crate::engine::{ScriptLimits, read_world, script_entity, with_script_commands};
 use crate::runtime::{PropValue, Script};
 
 pub(super) fn register(engine: &mut Engine) {
@@ -51,55 +52,66 @@ pub(super) fn register(engine: &mut Engine) {
 #[component(on_remove = uncount_spawned)]
 pub struct SpawnedByScript;
 
-/// Entities spawned by scripts: in this frame, and alive now.
+/// Entities spawned by scripts: in this frame, and alive now. Counted
+/// atomically: scripts in the parallel `on_update` phase spawn at once.
 #[derive(Resource, Default)]
 pub(crate) struct ScriptSpawns {
-    this_frame: usize,
-    alive: usize,
+    this_frame: AtomicUsize,
+    alive: AtomicUsize,
 }
 
-fn uncount_spawned(mut world: DeferredWorld, _: HookContext) {
-    if let Some(mut spawns) = world.get_resource_mut::<ScriptSpawns>() {
-        spawns.alive = spawns.alive.saturating_sub(1);
+fn uncount_spawned(world: DeferredWorld, _: HookContext) {
+    if let Some(spawns) = world.get_resource::<ScriptSpawns>() {
+        let _ = (spawns.alive).fetch_update(Ordering::Relaxed, Ordering::Relaxed, |alive| {
+            Some(alive.saturating_sub(1))
+        });
     }
 }
 
 /// A new frame for [`ScriptLimits::max_spawns_per_frame`].
 pub(crate) fn start_spawn_frame(world: &mut World) {
-    world.resource_mut::<ScriptSpawns>().this_frame = 0;
+    (world.resource::<ScriptSpawns>().this_frame).store(0, Ordering::Relaxed);
 }
 
 /// Takes one spawn from the limits, or says which limit refuses it. Every
 /// spawn from a script comes through here, so a script where every entity
 /// spawns two more cannot fill the world.
-pub(crate) fn take_spawn(world: &mut World) -> ScriptResult<()> {
+pub(crate) fn take_spawn(world: &World) -> ScriptResult<()> {
     let (per_frame, alive_at_most) = world
         .get_resource::<ScriptLimits>()
         .map_or((usize::MAX, usize::MAX), |limits| {
             (limits.max_spawns_per_frame, limits.max_spawned_entities)
         });
-    let mut spawns = world.get_resource_or_init::<ScriptSpawns>();
-    if spawns.this_frame >= per_frame {
+    let Some(spawns) = world.get_resource::<ScriptSpawns>() else {
+        return Ok(());
+    };
+    let within = |limit: usize| move |count: usize| (count < limit).then_some(count + 1);
+    if (spawns.this_frame)
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, within(per_frame))
+        .is_err()
+    {
         return Err(format!(
             "scripts spawned {per_frame} entities this frame, the limit \
              (ScriptLimits::max_spawns_per_frame): this spawn is refused"
         )
         .into());
     }
-    if spawns.alive >= alive_at_most {
+    if (spawns.alive)
+        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, within(alive_at_most))
+        .is_err()
+    {
+        spawns.this_frame.fetch_sub(1, Ordering::Relaxed);
         return Err(format!(
             "{alive_at_most} entities spawned by scripts are alive, the limit \
              (ScriptLimits::max_spawned_entities): this spawn is refused until some are despawned"
         )
         .into());
     }
-    spawns.this_frame += 1;
-    spawns.alive += 1;
     Ok(())
 }
 
 fn spawn_script(path: &str, transform: Transform, props: &Map) -> ScriptResult<Entity> {
-    with_script_world(|world, _| {
+    let script = read_world(|world, _| -> ScriptResult<Script> {
         let extensions = world.resource::<ScriptExtensions>().0;
         let path = script_path(path, extensions)?;
         take_spawn(world)?;
@@ -114,11 +126,9 @@ fn spawn_script(path: &str, transform: Transform, props: &Map) -> ScriptResult<E
             })?;
             script = script.with_prop(name.to_string(), value);
         }
-        Ok(world
-            .commands()
-            .spawn((script, transform, SpawnedByScript))
-            .id())
-    })?
+        Ok(script)
+    })??;
+    with_script_commands(|commands, _| (commands.spawn((script, transform, SpawnedByScript))).id())
 }
 
 /// Checks a script path a script passed in: a relative asset path inside

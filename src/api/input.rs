@@ -20,7 +20,7 @@ use bevy::reflect::{TypeInfo, Typed};
 use rhai::Engine;
 
 use super::{ScriptResult, did_you_mean};
-use crate::engine::with_script_world;
+use crate::engine::read_world;
 
 /// Every key by its lower-cased name, with the letter, digit and arrow
 /// aliases.
@@ -103,7 +103,7 @@ fn button<T: Typed + FromReflect + Copy + Eq + Hash + Send + Sync + 'static>(
     state: fn(&ButtonInput<T>, T) -> bool,
 ) -> ScriptResult<bool> {
     let button = names.get(name)?;
-    with_script_world(|world, _| {
+    read_world(|world, _| {
         world
             .get_resource::<ButtonInput<T>>()
             .is_some_and(|input| state(input, button))

@@ -8,7 +8,7 @@ use rhai::{Array, Dynamic, Engine};
 use serde::de::DeserializeOwned;
 
 use super::ScriptResult;
-use crate::engine::with_script_world;
+use crate::engine::{apply_or_defer, read_world, with_script_world};
 use crate::runtime::ScriptEvent;
 
 pub(super) fn register(engine: &mut Engine) {
@@ -51,16 +51,18 @@ fn emit(target: &Dynamic, name: &str, payload: Dynamic) -> ScriptResult<()> {
         )
         .into());
     };
-    with_script_world(|world, _| {
+    let name = name.to_owned();
+    apply_or_defer(move |world| {
         for entity in targets {
-            world.write_message(ScriptEvent::to(entity, name).with_payload(payload.clone()));
+            world.write_message(ScriptEvent::to(entity, &name).with_payload(payload.clone()));
         }
     })
 }
 
 fn emit_all(name: &str, payload: Dynamic) -> ScriptResult<()> {
-    with_script_world(|world, _| {
-        world.write_message(ScriptEvent::broadcast(name).with_payload(payload));
+    let event = ScriptEvent::broadcast(name).with_payload(payload);
+    apply_or_defer(move |world| {
+        world.write_message(event);
     })
 }
 
@@ -120,11 +122,15 @@ fn serde_ready(payload: &Dynamic) -> Dynamic {
 }
 
 fn send(name: &str, payload: Dynamic) -> ScriptResult<()> {
-    with_script_world(|world, _| {
-        let write = world.resource::<ScriptMessageRoutes>().get(name)?;
-        write(world, payload).map_err(Into::into)
-    })?
+    let write = read_world(|world, _| world.resource::<ScriptMessageRoutes>().get(name))??;
+    // The payload becomes the message here, so that a payload that does not
+    // fit fails at the script's call, also where the write waits.
+    let message = write(&payload)?;
+    apply_or_defer(message)
 }
+
+/// A message from a script's payload, ready to write.
+type MessageFromScript = fn(&Dynamic) -> Result<Box<dyn FnOnce(&mut World) + Send>, String>;
 
 type WriteFromScript = fn(&mut World, Dynamic) -> Result<(), String>;
 
@@ -132,7 +138,7 @@ type WriteFromScript = fn(&mut World, Dynamic) -> Result<(), String>;
 /// and entity events they can trigger with `trigger(name, payload)`.
 #[derive(Resource, Default)]
 pub(crate) struct ScriptMessageRoutes {
-    messages: HashMap<String, WriteFromScript>,
+    messages: HashMap<String, MessageFromScript>,
     events: HashMap<String, WriteFromScript>,
 }
 
@@ -140,7 +146,7 @@ impl ScriptMessageRoutes {
     /// Lets scripts send `M` as `name`.
     pub(crate) fn insert<M: Message + DeserializeOwned>(&mut self, name: &str) {
         self.messages
-            .insert(name.to_owned(), write_from_script::<M>);
+            .insert(name.to_owned(), message_from_script::<M>);
     }
 
     /// Lets scripts trigger `E` as `name`.
@@ -164,7 +170,7 @@ impl ScriptMessageRoutes {
         })
     }
 
-    pub(crate) fn get(&self, name: &str) -> Result<WriteFromScript, String> {
+    pub(crate) fn get(&self, name: &str) -> Result<MessageFromScript, String> {
         self.messages.get(name).copied().ok_or_else(|| {
             let mut known: Vec<&str> = self.messages.keys().map(String::as_str).collect();
             known.sort_unstable();
@@ -193,11 +199,11 @@ where
     Ok(())
 }
 
-fn write_from_script<M: Message + DeserializeOwned>(
-    world: &mut World,
-    payload: Dynamic,
-) -> Result<(), String> {
-    let message: M = from_payload(&payload)?;
-    world.write_message(message);
-    Ok(())
+fn message_from_script<M: Message + DeserializeOwned>(
+    payload: &Dynamic,
+) -> Result<Box<dyn FnOnce(&mut World) + Send>, String> {
+    let message: M = from_payload(payload)?;
+    Ok(Box::new(move |world: &mut World| {
+        world.write_message(message);
+    }))
 }

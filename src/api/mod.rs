@@ -44,6 +44,8 @@ mod time;
 mod timers;
 mod transform;
 
+use std::collections::HashSet;
+
 use rhai::{Engine, EvalAltResult};
 
 pub use ecs::{ComponentRef, ResourceRef, ScriptAccess, reflect_to_dynamic};
@@ -68,6 +70,39 @@ pub(crate) fn did_you_mean<'a>(name: &str, known: impl Iterator<Item = &'a str>)
         let names: Vec<&str> = close.iter().take(3).map(|(_, known)| *known).collect();
         format!("did you mean {}?", names.join(", "))
     })
+}
+
+/// Native functions on `engine` that no API group registers: the app's
+/// own, by name and number of arguments. Operators, property and indexer
+/// functions and `to_string`/`to_debug` are left out: they act on the
+/// values they are given.
+pub(crate) fn app_functions(engine: &Engine) -> Vec<(String, usize)> {
+    let signatures = |engine: &Engine| {
+        engine.collect_fn_metadata(
+            None,
+            |info| {
+                let metadata = info.metadata;
+                Some((metadata.name.to_string(), metadata.param_types.to_vec()))
+            },
+            false,
+        )
+    };
+    let mut api = Engine::new_raw();
+    for group in ScriptApi::ALL {
+        group.register(&mut api);
+    }
+    let ours: HashSet<_> = signatures(&api).into_iter().collect();
+    let acts_on_values = |name: &str| {
+        !name.starts_with(|c: char| c.is_alphabetic() || c == '_')
+            || name.contains('$')
+            || name == "to_string"
+            || name == "to_debug"
+    };
+    signatures(engine)
+        .into_iter()
+        .filter(|signature| !ours.contains(signature) && !acts_on_values(&signature.0))
+        .map(|(name, types)| (name, types.len()))
+        .collect()
 }
 
 /// A group of functions that the plugin registers for scripts (see the
@@ -110,6 +145,34 @@ impl ScriptApi {
         Self::Input,
         Self::Ecs,
     ];
+
+    /// The group's functions, by name and number of arguments, that need
+    /// the whole world at once and so the sequential `on_update` phase
+    /// (see [`ParallelUpdate`](crate::ParallelUpdate)): they write other
+    /// entities or trigger observers at once, or reach components through
+    /// reflection.
+    pub(crate) fn sequential_functions(self) -> &'static [(&'static str, usize)] {
+        match self {
+            Self::Transform => &[("set_transform", 2)],
+            Self::Messages => &[("trigger", 2)],
+            Self::Ecs => &[
+                ("has", 2),
+                ("exists", 1),
+                ("insert", 2),
+                ("insert", 3),
+                ("remove", 2),
+                ("resource", 1),
+                ("query", 1),
+                ("query", 2),
+                ("query_one", 1),
+                ("query_one", 2),
+                ("spawn_with", 2),
+                ("spawn_entity", 1),
+                ("value", 1),
+            ],
+            Self::Entity | Self::Math | Self::Time | Self::Timers | Self::Input => &[],
+        }
+    }
 
     /// Registers this group's types and functions on `engine`.
     pub fn register(self, engine: &mut Engine) {

@@ -4,14 +4,14 @@
 use bevy::prelude::*;
 use rhai::Engine;
 
-use crate::engine::with_script_world;
+use crate::engine::read_world;
 
 pub(super) fn register(engine: &mut Engine) {
     engine
         .register_fn("elapsed_secs", || {
-            with_script_world(|world, _| world.resource::<Time>().elapsed_secs_f64())
+            read_world(|world, _| world.resource::<Time>().elapsed_secs_f64())
         })
         .register_fn("delta_secs", || {
-            with_script_world(|world, _| world.resource::<Time>().delta_secs_f64())
+            read_world(|world, _| world.resource::<Time>().delta_secs_f64())
         });
 }

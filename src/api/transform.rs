@@ -5,7 +5,9 @@ use rhai::{Dynamic, Engine, EvalAltResult, FLOAT};
 
 use super::ScriptResult;
 use super::math::number;
-use crate::engine::{with_script_entity, with_script_world};
+use crate::engine::{
+    own_transform, read_world, script_entity, set_own_transform, with_script_world,
+};
 
 pub(super) fn register(engine: &mut Engine) {
     engine
@@ -40,25 +42,33 @@ pub(super) fn register(engine: &mut Engine) {
         })
         .register_fn("to_string", |t: &mut Transform| format!("{t:?}"))
         .register_fn("to_debug", |t: &mut Transform| format!("{t:?}"))
-        .register_fn("transform", || {
-            with_script_entity(|entity| own_transform(&entity))?
-        })
+        .register_fn("transform", || read_own_transform(script_entity()?))
         .register_fn("transform", |entity: Entity| {
-            with_script_world(|world, _| read_transform(world, entity))?
+            if script_entity()? == entity {
+                // What this call wrote, also in the parallel phase.
+                return read_own_transform(entity);
+            }
+            read_world(|world, _| read_transform(world, entity))?
         })
         .register_fn("set_transform", |transform: Transform| {
-            with_script_entity(|mut entity| set_own_transform(&mut entity, transform))?
+            let transform = finite(transform)?;
+            if set_own_transform(transform)? {
+                Ok(())
+            } else {
+                Err(no_transform(script_entity()?))
+            }
         })
         .register_fn("set_transform", |entity: Entity, transform: Transform| {
             with_script_world(|world, _| write_transform(world, entity, transform))?
         });
 }
 
-fn own_transform(entity: &EntityMut) -> ScriptResult<Transform> {
-    entity
-        .get::<Transform>()
-        .copied()
-        .ok_or_else(|| format!("entity {} has no Transform", entity.id()).into())
+fn no_transform(entity: Entity) -> Box<EvalAltResult> {
+    format!("entity {entity} has no Transform").into()
+}
+
+fn read_own_transform(entity: Entity) -> ScriptResult<Transform> {
+    own_transform()?.ok_or_else(|| no_transform(entity))
 }
 
 /// A transform with NaN or infinity in it would spread through the game
@@ -69,16 +79,6 @@ fn finite(transform: Transform) -> ScriptResult<Transform> {
     } else {
         Err(format!("refusing a Transform with NaN or infinite values: {transform:?}").into())
     }
-}
-
-fn set_own_transform(entity: &mut EntityMut, transform: Transform) -> ScriptResult<()> {
-    let transform = finite(transform)?;
-    let id = entity.id();
-    let mut current = entity
-        .get_mut::<Transform>()
-        .ok_or_else(|| format!("entity {id} has no Transform"))?;
-    *current = transform;
-    Ok(())
 }
 
 fn read_transform(world: &World, entity: Entity) -> ScriptResult<Transform> {

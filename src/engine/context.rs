@@ -9,11 +9,17 @@
 //! - [`with_script_world`]: the whole `World`, for what needs other entities
 //!   or resources.
 //!
-//! Today every handler runs from an exclusive system that lends its
-//! `&mut World`, so every door opens onto it. A parallel dispatch will
-//! lend only the running entity and a command queue: functions that go
-//! through the narrow doors will work there unchanged, and only those
-//! that ask for the whole world will have to run in the sequential phase.
+//! Handlers run from exclusive systems that lend their `&mut World`, so
+//! every door opens onto it; except in the parallel `on_update` phase
+//! (`runtime::parallel`), where a call gets the world as it was when the
+//! phase began, read-only, and a [`PhaseChanges`] of its own: the running
+//! entity's `Transform` as the call wrote it, and a command queue applied
+//! after the phase in entity order. There [`script_entity`] and
+//! [`with_script_commands`] work unchanged, and the crate's own functions
+//! read through `read_world` and write through `own_transform` and
+//! `apply_or_defer`; [`with_script_world`] and [`with_script_entity`]
+//! refuse, with an error saying why (scripts that call functions the app
+//! registered run in the sequential phase, so this is a last guard).
 //!
 //! Only one borrow exists at a time: while a native function holds the
 //! world, the slot is empty, so a nested call cannot alias it.
@@ -25,6 +31,7 @@
 use std::cell::Cell;
 use std::ptr::NonNull;
 
+use bevy::ecs::world::CommandQueue;
 use bevy::prelude::*;
 use rhai::{Dynamic, EvalAltResult, EvalContext};
 
@@ -34,6 +41,9 @@ use crate::script::timers::Timers;
 #[derive(Clone, Copy)]
 struct CallEnv {
     world: Option<NonNull<World>>,
+    /// In the parallel phase: the world as it was when the phase began and
+    /// the running entity's changes.
+    phase: Option<NonNull<PhaseCall<'static>>>,
     entity: Option<Entity>,
     /// The running script's path, for log lines from `print`.
     path: Option<NonNull<str>>,
@@ -46,6 +56,7 @@ struct CallEnv {
 impl CallEnv {
     const EMPTY: Self = Self {
         world: None,
+        phase: None,
         entity: None,
         path: None,
         constants: None,
@@ -93,6 +104,7 @@ pub(crate) fn run_with_timers<R>(
 ) -> R {
     let env = CallEnv {
         world: world.map(NonNull::from),
+        phase: None,
         entity,
         path: Some(NonNull::from(path)),
         constants: constants.map(NonNull::from),
@@ -101,6 +113,146 @@ pub(crate) fn run_with_timers<R>(
     let _restore = Restore(CALL_ENV.replace(env));
     let _entered = super::stack_guard::enter();
     f()
+}
+
+/// The world a call in the parallel phase reads, and where its changes go.
+pub(crate) struct PhaseCall<'w> {
+    /// The world as it was when the phase began.
+    pub(crate) world: &'w World,
+    /// What the running entity's calls changed.
+    pub(crate) changes: &'w mut PhaseChanges,
+}
+
+/// What one entity's calls changed in the parallel phase, applied after
+/// the phase in entity order (see `runtime::parallel`).
+#[derive(Default)]
+pub(crate) struct PhaseChanges {
+    /// The running entity's `Transform`, as its calls last wrote it.
+    pub(crate) transform: Option<Transform>,
+    /// Everything else, in the order the calls asked for it.
+    pub(crate) commands: CommandQueue,
+}
+
+/// [`run_with_timers`] for a call in the parallel phase: native functions
+/// read `phase.world` and write into `phase.changes`.
+pub(crate) fn run_in_phase<R>(
+    phase: &mut PhaseCall<'_>,
+    entity: Entity,
+    path: &str,
+    constants: Option<&ScriptConstants>,
+    timers: Option<&mut Timers>,
+    f: impl FnOnce() -> R,
+) -> R {
+    let env = CallEnv {
+        world: None,
+        // Lifetimes erased: the pointer is only used while `f` runs, and
+        // `phase` outlives it.
+        phase: Some(NonNull::from(phase).cast()),
+        entity: Some(entity),
+        path: Some(NonNull::from(path)),
+        constants: constants.map(NonNull::from),
+        timers: timers.map(NonNull::from),
+    };
+    let _restore = Restore(CALL_ENV.replace(env));
+    let _entered = super::stack_guard::enter();
+    f()
+}
+
+fn not_in_phase() -> Box<EvalAltResult> {
+    "this function needs the whole world, which on_update does not have in \
+     the parallel phase: only functions the app registered ask for it, and \
+     scripts that call them run in the sequential phase; one reached it \
+     through a function pointer or a value kept in state. Add the script's \
+     path to ParallelUpdate::sequential to run it sequentially"
+        .into()
+}
+
+/// Lends the parallel phase's call to `f`, emptying the slot while `f`
+/// runs; `None` outside the parallel phase.
+fn lend_phase<R>(
+    f: impl FnOnce(&mut PhaseCall<'_>, Entity) -> R,
+) -> Option<Result<R, Box<EvalAltResult>>> {
+    let env = CALL_ENV.get();
+    let mut phase = env.phase?;
+    let Some(entity) = env.entity else {
+        return Some(Err(no_entity()));
+    };
+    let _restore = Restore(env);
+    CALL_ENV.set(CallEnv { phase: None, ..env });
+    // SAFETY: the pointer comes from the `&mut PhaseCall` that
+    // `run_in_phase` holds borrowed for the whole call; the slot is empty
+    // until `_restore` drops, so no second `&mut` exists.
+    let phase = unsafe { phase.as_mut() };
+    Some(Ok(f(phase, entity)))
+}
+
+/// Reads the world on behalf of the running entity: the world as it is,
+/// or in the parallel phase as it was when the phase began.
+pub(crate) fn read_world<R>(f: impl FnOnce(&World, Entity) -> R) -> Result<R, Box<EvalAltResult>> {
+    let mut f = Some(f);
+    if let Some(result) = lend_phase(|phase, entity| (f.take().expect("once"))(phase.world, entity))
+    {
+        return result;
+    }
+    lend_world(|world, entity| (f.take().expect("once"))(world, entity))
+}
+
+/// Changes the world: at once, or in the parallel phase after the phase,
+/// in entity order. Check what can fail before, with [`read_world`], so
+/// that the error reaches the script at its call.
+pub(crate) fn apply_or_defer(
+    apply: impl FnOnce(&mut World) + Send + 'static,
+) -> Result<(), Box<EvalAltResult>> {
+    let mut apply = Some(apply);
+    if let Some(result) = lend_phase(|phase, _| {
+        let apply = apply.take().expect("once");
+        phase
+            .changes
+            .commands
+            .push(move |world: &mut World| apply(world));
+    }) {
+        return result;
+    }
+    lend_world(|world, _| (apply.take().expect("once"))(world))
+}
+
+/// The running entity's `Transform`, with what this call wrote to it.
+pub(crate) fn own_transform() -> Result<Option<Transform>, Box<EvalAltResult>> {
+    if let Some(result) = lend_phase(|phase, entity| {
+        (phase.changes.transform).or_else(|| phase.world.get::<Transform>(entity).copied())
+    }) {
+        return result;
+    }
+    lend_world(|world, entity| match world.get_entity(entity) {
+        Ok(entity) => Ok(entity.get::<Transform>().copied()),
+        Err(_) => Err(gone(entity)),
+    })?
+}
+
+/// Writes the running entity's `Transform`; `Ok(false)` if it has none.
+pub(crate) fn set_own_transform(transform: Transform) -> Result<bool, Box<EvalAltResult>> {
+    if let Some(result) = lend_phase(|phase, entity| {
+        let has = phase.world.get::<Transform>(entity).is_some();
+        if has {
+            phase.changes.transform = Some(transform);
+        }
+        has
+    }) {
+        return result;
+    }
+    lend_world(|world, entity| match world.get_entity_mut(entity) {
+        Ok(mut entity) => Ok(entity
+            .get_mut::<Transform>()
+            .map(|mut current| {
+                *current = transform;
+            })
+            .is_some()),
+        Err(_) => Err(gone(entity)),
+    })?
+}
+
+fn gone(entity: Entity) -> Box<EvalAltResult> {
+    format!("entity {entity} no longer exists").into()
 }
 
 fn no_entity() -> Box<EvalAltResult> {
@@ -132,7 +284,11 @@ fn lend_world<R>(f: impl FnOnce(&mut World, Entity) -> R) -> Result<R, Box<EvalA
         return Err(no_entity());
     };
     let Some(mut world) = env.world else {
-        return Err(already_lent());
+        return Err(if env.phase.is_some() {
+            not_in_phase()
+        } else {
+            already_lent()
+        });
     };
     let _restore = Restore(env);
     CALL_ENV.set(CallEnv { world: None, ..env });
@@ -195,7 +351,7 @@ pub fn with_script_world<R>(
 pub fn with_script_entity<R>(f: impl FnOnce(EntityMut) -> R) -> Result<R, Box<EvalAltResult>> {
     lend_world(|world, entity| match world.get_entity_mut(entity) {
         Ok(entity) => Ok(f(entity.into())),
-        Err(_) => Err(format!("entity {entity} no longer exists").into()),
+        Err(_) => Err(gone(entity)),
     })?
 }
 
@@ -222,7 +378,14 @@ pub fn with_script_entity<R>(f: impl FnOnce(EntityMut) -> R) -> Result<R, Box<Ev
 pub fn with_script_commands<R>(
     f: impl FnOnce(&mut Commands, Entity) -> R,
 ) -> Result<R, Box<EvalAltResult>> {
-    lend_world(|world, entity| f(&mut world.commands(), entity))
+    let mut f = Some(f);
+    if let Some(result) = lend_phase(|phase, entity| {
+        let mut commands = Commands::new(&mut phase.changes.commands, phase.world);
+        (f.take().expect("once"))(&mut commands, entity)
+    }) {
+        return result;
+    }
+    lend_world(|world, entity| (f.take().expect("once"))(&mut world.commands(), entity))
 }
 
 /// Lends the running script's timers on its entity to `f`.

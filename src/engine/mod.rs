@@ -12,7 +12,10 @@ use std::sync::Arc;
 use bevy::prelude::*;
 use rhai::Engine;
 
-pub(crate) use context::{run_in_context, run_with_timers, with_script_timers};
+pub(crate) use context::{
+    PhaseCall, PhaseChanges, apply_or_defer, own_transform, read_world, run_in_context,
+    run_in_phase, run_with_timers, set_own_transform, with_script_timers,
+};
 pub use context::{script_entity, with_script_commands, with_script_entity, with_script_world};
 pub use limits::ScriptLimits;
 pub(crate) use stack_guard::COMPILE_THREAD;

@@ -3,18 +3,17 @@
 
 use std::collections::HashSet;
 
-use bevy::platform::time::Instant;
 use bevy::prelude::*;
-use core::time::Duration;
 use rhai::{CallFnOptions, Dynamic, Engine, EvalAltResult, FuncArgs};
 
 use super::ScriptEvent;
 use super::current_errors::{ErrorPlace, clear_entity, clear_handler, record};
 use super::state::{Script, ScriptSlot, ScriptState, Slots};
-use crate::engine::{RhaiEngine, ScriptLimits, run_with_timers};
-use crate::script::hooks::{ON_DETACH, ON_UPDATE};
+use crate::engine::{RhaiEngine, run_with_timers};
+use crate::script::hooks::ON_DETACH;
 use crate::script::modules::with_importable;
-use crate::script::{CompiledScript, ScriptError, ScriptLocation, is_stack_exhausted};
+use crate::script::timers::Timers;
+use crate::script::{CompiledScript, ScriptError, is_stack_exhausted};
 
 /// Runtime errors already logged, so that a handler failing every frame logs
 /// once (every failure is still sent as a [`ScriptError`] message).
@@ -68,10 +67,69 @@ pub(crate) fn report(world: &mut World, error: ScriptError) {
     world.write_message(error);
 }
 
-/// Calls `function` of the slot's script for `entity`, with `world` lent to
-/// the native functions. A failure is reported; the state is kept either way.
+/// What a script call runs against and where its outcome goes: the world
+/// itself, or a task of the parallel `on_update` phase (`runtime::update`)
+/// that hands its outcomes to the world after the phase, in entity order.
+pub(crate) trait CallSite {
+    /// Runs `f` (a script call for `entity`) with the ECS lent to native
+    /// functions.
+    fn run<R>(
+        &mut self,
+        entity: Entity,
+        compiled: &CompiledScript,
+        timers: &mut Timers,
+        f: impl FnOnce() -> R,
+    ) -> R;
+
+    /// Handler `function` of the script at `path` ran fine for `entity`
+    /// after failing before.
+    fn recovered(&mut self, path: &str, entity: Entity, function: &str);
+
+    /// A handler failed at `place`.
+    fn failed(&mut self, place: ErrorPlace, error: ScriptError);
+
+    /// An error that belongs to no handler's place.
+    fn report(&mut self, error: ScriptError);
+}
+
+impl CallSite for World {
+    fn run<R>(
+        &mut self,
+        entity: Entity,
+        compiled: &CompiledScript,
+        timers: &mut Timers,
+        f: impl FnOnce() -> R,
+    ) -> R {
+        let constants = Some(compiled.constants());
+        run_with_timers(
+            Some(self),
+            Some(entity),
+            compiled.path(),
+            constants,
+            Some(timers),
+            f,
+        )
+    }
+
+    fn recovered(&mut self, path: &str, entity: Entity, function: &str) {
+        clear_handler(self, path, entity, function);
+    }
+
+    fn failed(&mut self, place: ErrorPlace, error: ScriptError) {
+        record(self, place, &error);
+        report(self, error);
+    }
+
+    fn report(&mut self, error: ScriptError) {
+        report(self, error);
+    }
+}
+
+/// Calls `function` of the slot's script for `entity`, with the ECS of
+/// `site` lent to the native functions. A failure is reported; the state
+/// is kept either way.
 pub(crate) fn call(
-    world: &mut World,
+    site: &mut impl CallSite,
     engine: &Engine,
     entity: Entity,
     slot: &mut ScriptSlot,
@@ -88,29 +146,20 @@ pub(crate) fn call(
     // Rhai forgets them between calls.
     let (ast, imports) = compiled.calls_ast();
     let options = CallFnOptions::new().eval_ast(imports).rewind_scope(true);
-    let constants = Some(compiled.constants());
-    let result = run_with_timers(
-        Some(&mut *world),
-        Some(entity),
-        compiled.path(),
-        constants,
-        Some(&mut slot.timers),
-        || {
-            let call = || {
-                engine.call_fn_with_options::<Dynamic>(options, &mut slot.vars, ast, function, args)
-            };
-            match compiled.modules() {
-                Some(modules) => with_importable(modules, call),
-                None => call(),
-            }
-        },
-    );
+    let result = site.run(entity, compiled, &mut slot.timers, || {
+        let call =
+            || engine.call_fn_with_options::<Dynamic>(options, &mut slot.vars, ast, function, args);
+        match compiled.modules() {
+            Some(modules) => with_importable(modules, call),
+            None => call(),
+        }
+    });
     let Err(error) = result else {
         if !slot.failing.is_empty()
             && let Some(index) = slot.failing.iter().position(|name| name == function)
         {
             slot.failing.swap_remove(index);
-            clear_handler(world, compiled.path(), entity, function);
+            site.recovered(compiled.path(), entity, function);
         }
         return;
     };
@@ -128,12 +177,10 @@ pub(crate) fn call(
     if !slot.failing.iter().any(|name| name == function) {
         slot.failing.push(function.to_owned());
     }
-    record(
-        world,
+    site.failed(
         ErrorPlace::handler(compiled.path(), entity, function),
-        &error,
+        error,
     );
-    report(world, error);
 }
 
 /// Which of the [`ScriptLimits`](crate::ScriptLimits) `error` hit, if any.
@@ -154,7 +201,7 @@ fn limit_hit(error: &EvalAltResult) -> Option<&'static str> {
 /// Calls `function`, which the slot's script defines with `arity`
 /// parameters: with `argument` if it takes one, without if it takes none.
 pub(crate) fn call_with_arity(
-    world: &mut World,
+    site: &mut impl CallSite,
     engine: &Engine,
     entity: Entity,
     slot: &mut ScriptSlot,
@@ -163,9 +210,9 @@ pub(crate) fn call_with_arity(
     argument: Dynamic,
 ) {
     if arity == 0 {
-        call(world, engine, entity, slot, function, ());
+        call(site, engine, entity, slot, function, ());
     } else {
-        call(world, engine, entity, slot, function, (argument,));
+        call(site, engine, entity, slot, function, (argument,));
     }
 }
 
@@ -324,154 +371,4 @@ pub(crate) fn dispatch_to_all(
     for entity in targets {
         dispatch_to_entity(world, entity, function, payload);
     }
-}
-
-/// Fires the slot's timers that came due in `dt` seconds, earliest first.
-/// A timer whose function the script no longer defines is reported once and
-/// dropped; one cancelled by an earlier callback this frame does not fire.
-fn fire_timers(world: &mut World, engine: &Engine, entity: Entity, slot: &mut ScriptSlot, dt: f64) {
-    for due in slot.timers.advance(dt) {
-        if !slot.timers.contains(due.id) {
-            continue;
-        }
-        let arity = slot
-            .compiled
-            .as_ref()
-            .and_then(|compiled| compiled.handler_arity(&due.function, 1));
-        match arity {
-            Some(arity) => {
-                let function = due.function.clone();
-                call_with_arity(
-                    world,
-                    engine,
-                    entity,
-                    slot,
-                    &function,
-                    arity,
-                    due.payload.clone(),
-                );
-                slot.timers.finish(&due);
-            }
-            None => {
-                slot.timers.cancel(due.id);
-                let Some(compiled) = &slot.compiled else {
-                    continue;
-                };
-                let error = ScriptError::Runtime {
-                    location: ScriptLocation::new(compiled.path(), rhai::Position::NONE),
-                    entity,
-                    function: due.function.clone(),
-                    message: format!(
-                        "a timer calls {}(), which this script does not define (or not with \
-                         0 or 1 parameters); the timer is dropped",
-                        due.function
-                    ),
-                    calls: Vec::new(),
-                };
-                report(world, error);
-            }
-        }
-    }
-}
-
-/// How many entities' calls run between two looks at the clock.
-const BUDGET_CHECK_EVERY: usize = 8;
-
-/// Calls `on_update(dt)` for every entity whose scripts define it, then
-/// fires the timers that came due (right after that entity's
-/// `on_update`). Scripts without `on_update` or timers cost one flag check
-/// per frame.
-///
-/// The slots of every entity to call are taken out in one pass over the
-/// entities, then put back one by one after their calls: while an entity's
-/// scripts run, its own `ScriptState` (and that of entities whose turn has
-/// not come yet) is empty.
-pub(crate) fn run_on_update(
-    world: &mut World,
-    entities: &mut QueryState<(Entity, &mut ScriptState, Has<Script>)>,
-    mut taken: Local<Vec<(Entity, Slots)>>,
-    mut resume_from: Local<Option<Entity>>,
-    mut was_over_budget: Local<bool>,
-) {
-    let engine = RhaiEngine::of(world);
-    let dt = world.resource::<Time>().delta_secs_f64();
-    // Timers of a slot that has not started (restored from a save, its
-    // script still loading) wait with it.
-    let wants_update = |slot: &ScriptSlot| {
-        slot.compiled
-            .as_ref()
-            .is_some_and(|compiled| compiled.on_update_arity().is_some() || !slot.timers.is_empty())
-    };
-    taken.extend(
-        entities
-            .iter_mut(world)
-            .filter(|(_, state, _)| state.slots.iter().any(wants_update))
-            .map(|(entity, mut state, _)| (entity, std::mem::take(&mut state.slots))),
-    );
-    let budget = world
-        .get_resource::<ScriptLimits>()
-        .map_or(Duration::MAX, |limits| limits.max_update_time);
-    let started = Instant::now();
-    let count = taken.len();
-    // After a frame that ran out of time, the entities it skipped go first.
-    let over_budget_before = std::mem::take(&mut *was_over_budget);
-    let first = resume_from
-        .take()
-        .and_then(|resume| taken.iter().position(|(entity, _)| *entity == resume))
-        .unwrap_or(0);
-    for step in 0..count {
-        let index = (first + step) % count;
-        if step % BUDGET_CHECK_EVERY == 0 && step > 0 && started.elapsed() > budget {
-            // Said once per run of frames over budget, not every frame.
-            if !over_budget_before {
-                warn!(
-                    "scripts' on_update ran over ScriptLimits::max_update_time ({budget:?}): \
-                     {} entities skipped it this frame and go first in the next",
-                    count - step
-                );
-            }
-            *was_over_budget = true;
-            *resume_from = Some(taken[index].0);
-            break;
-        }
-        let (entity, slots) = &mut taken[index];
-        // A native function may have despawned the entity meanwhile.
-        if !world.entities().contains(*entity) {
-            continue;
-        }
-        for slot in slots.iter_mut() {
-            let arity = slot
-                .compiled
-                .as_ref()
-                .and_then(|compiled| compiled.on_update_arity());
-            if let Some(arity) = arity {
-                call_with_arity(world, &engine, *entity, slot, ON_UPDATE, arity, dt.into());
-            }
-            if !slot.timers.is_empty() {
-                fire_timers(world, &engine, *entity, slot, dt);
-            }
-        }
-    }
-    // Put the slots back in one pass in the same order, which holds unless
-    // a native function changed the world's structure; any entity out of
-    // order is put back by a lookup of its own.
-    let mut returning = taken.drain(..).peekable();
-    let mut unscripted = Vec::new();
-    for (entity, mut state, has_script) in entities.iter_mut(world) {
-        if returning.peek().is_some_and(|(next, _)| *next == entity) {
-            let (_, slots) = returning.next().expect("peeked");
-            if has_script {
-                state.slots = slots;
-            } else {
-                // A native function removed its `Script` meanwhile.
-                unscripted.push((entity, slots));
-            }
-        }
-    }
-    let mut rest: Vec<_> = returning.collect();
-    rest.append(&mut unscripted);
-    for (entity, slots) in rest {
-        put_slots(world, entity, slots);
-    }
-    world.flush();
 }

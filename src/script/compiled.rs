@@ -5,9 +5,10 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, PoisonError, RwLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 use bevy::ecs::entity::Entity;
+use bevy::log::debug;
 use rhai::{AST, Engine, EvalAltResult, Module, OptimizationLevel, Position, Scope};
 
 use super::constants::{ScriptConstants, names_bound_in_functions};
@@ -17,6 +18,7 @@ use super::modules::{
     ImportStatement, ScriptModules, imports_of, uses_global_namespace, with_importable,
 };
 use super::outline::{ClosureOutline, FunctionKey, Outline, is_closure};
+use super::parallel::{ParallelPolicy, UpdatePhase, update_phase};
 
 mod function_edit;
 
@@ -75,6 +77,8 @@ pub struct CompiledScript {
     suspended: RwLock<HashSet<String>>,
     /// Whether `suspended` has any entry: the per-call check is one load.
     any_suspended: AtomicBool,
+    /// Where `on_update` runs, found the first time it is called.
+    update_phase: OnceLock<UpdatePhase>,
 }
 
 /// A script version that has been parsed but not built: the first of the two
@@ -554,6 +558,7 @@ impl CompiledScript {
             on_update: None,
             suspended: RwLock::default(),
             any_suspended: AtomicBool::new(false),
+            update_phase: OnceLock::new(),
         };
         compiled.on_update = compiled.handler_arity(ON_UPDATE, 1);
         compiled
@@ -659,6 +664,7 @@ impl CompiledScript {
             on_update: self.on_update,
             suspended: RwLock::default(),
             any_suspended: AtomicBool::new(false),
+            update_phase: OnceLock::new(),
         }
     }
 
@@ -705,6 +711,32 @@ impl CompiledScript {
 
     pub(crate) fn on_update_arity(&self) -> Option<usize> {
         self.on_update
+    }
+
+    /// Where this version's `on_update` runs: `None` until the plugin first
+    /// called it (see [`ParallelUpdate`](crate::ParallelUpdate)).
+    pub fn update_phase(&self) -> Option<&UpdatePhase> {
+        self.update_phase.get()
+    }
+
+    /// Where this version's `on_update` runs, found once per version; the
+    /// first time says so in the log.
+    pub(crate) fn update_phase_under(&self, policy: &ParallelPolicy) -> &UpdatePhase {
+        self.update_phase.get_or_init(|| {
+            let phase = update_phase(&self.ast, self.modules.as_deref(), policy);
+            match &phase {
+                UpdatePhase::Parallel => {
+                    debug!("{}: on_update can run in the parallel phase", self.path);
+                }
+                UpdatePhase::Sequential(reason) => {
+                    debug!(
+                        "{}: on_update runs in the sequential phase: it {reason}",
+                        self.path
+                    );
+                }
+            }
+            phase
+        })
     }
 
     /// Where function `name` is defined in the current file, or

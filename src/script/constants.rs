@@ -163,7 +163,10 @@ pub(crate) fn names_bound_in_functions(ast: &AST) -> Option<HashSet<String>> {
             roots += 1;
         }
         match path.last() {
-            Some(ASTNode::Expr(Expr::FnCall(call, _))) if call.name == "eval" => {
+            // A call as a statement of its own is a `Stmt::FnCall`.
+            Some(ASTNode::Expr(Expr::FnCall(call, _)) | ASTNode::Stmt(Stmt::FnCall(call, _)))
+                if call.name == "eval" =>
+            {
                 calls_eval = true;
                 return false;
             }

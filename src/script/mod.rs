@@ -12,6 +12,7 @@ mod error;
 pub mod hooks;
 pub(crate) mod modules;
 pub(crate) mod outline;
+pub(crate) mod parallel;
 pub(crate) mod saved;
 pub mod timers;
 
@@ -20,3 +21,4 @@ pub(crate) use compiled::{free_in_background, hash_of};
 pub(crate) use error::{STACK_EXHAUSTED, is_stack_exhausted};
 pub use error::{ScriptError, ScriptLocation};
 pub use hooks::handler_name;
+pub use parallel::UpdatePhase;

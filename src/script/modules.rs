@@ -244,6 +244,11 @@ impl ScriptModules {
             .push(Stmt::Import((path, name).into(), Position::NONE));
     }
 
+    /// The modules the script's `import` statements name.
+    pub(crate) fn shared_modules(&self) -> impl Iterator<Item = &Module> {
+        self.by_literal.values().map(|module| &**module)
+    }
+
     /// The text of a module the script imports, directly or not, by asset
     /// path.
     pub(crate) fn text_of(&self, path: &str) -> Option<&Arc<str>> {

@@ -222,6 +222,11 @@ pub(crate) struct PropertyNames {
 }
 
 impl PropertyNames {
+    /// The short names of the components scripts may reach.
+    pub(crate) fn components(&self) -> &[String] {
+        &self.components
+    }
+
     /// The component names and struct field names scripts may reach now.
     pub(crate) fn of(types: &ReflectedTypes) -> Self {
         let mut names = Self::default();

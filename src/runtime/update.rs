@@ -1,0 +1,484 @@
+//! The per-frame `on_update` pass and the timers that fire in it: first the
+//! parallel phase, for entities whose scripts can run there (see
+//! `script::parallel`), on Bevy's compute task pool; then the sequential
+//! phase, for the rest, as one loop over the world.
+//!
+//! In the parallel phase every call reads the world as it was when the
+//! phase began and keeps its changes to itself (its own entity's script
+//! state and `Transform`; commands for anything else). After the phase the
+//! changes are applied in the order of the entities, whatever the threads
+//! did: the same frame gives the same world on one thread or sixteen.
+
+use bevy::ecs::world::CommandQueue;
+use bevy::platform::time::Instant;
+use bevy::prelude::*;
+use bevy::tasks::ComputeTaskPool;
+use core::time::Duration;
+use rhai::Engine;
+use std::sync::Arc;
+
+use super::current_errors::ErrorPlace;
+use super::dispatch::{CallSite, call_with_arity, put_slots};
+use super::state::{Script, ScriptSlot, ScriptState, Slots};
+use crate::api::ScriptApi;
+use crate::engine::{PhaseCall, PhaseChanges, RhaiEngine, ScriptLimits, run_in_phase};
+use crate::script::hooks::ON_UPDATE;
+use crate::script::parallel::ParallelPolicy;
+use crate::script::timers::Timers;
+use crate::script::{CompiledScript, ScriptError, ScriptLocation, UpdatePhase};
+
+/// How `on_update` uses the threads of Bevy's compute task pool.
+///
+/// When the app runs more than one thread (Bevy's `multi_threaded`
+/// feature, on by default with `DefaultPlugins`) and enough entities' scripts
+/// can run in parallel, their `on_update` (and the timers that fire with
+/// it) runs on all threads first; the other entities follow on the main
+/// thread. Whether a script can run in parallel is found from its code,
+/// once per version: [`CompiledScript::update_phase`] says where and why.
+///
+/// In the parallel phase a script reads and writes its own state and its
+/// own `Transform`, reads other entities and resources as they were when
+/// the phase began, and spawns, despawns and sends events and messages
+/// through commands applied after the phase in entity order. Scripts that
+/// call functions the app registered, reach components through reflection
+/// (`me.Health`, `query`, `resource`), write another entity's transform or
+/// trigger events at once run in the sequential phase, as without this.
+#[derive(Resource, Clone, Debug)]
+pub struct ParallelUpdate {
+    /// Whether `on_update` may run in parallel at all.
+    pub enabled: bool,
+    /// Below this many entities that can run in parallel, all run in the
+    /// sequential phase: handing out tasks costs more than it saves.
+    pub min_entities: usize,
+    /// How many batches the entities are cut into: by default (`None`)
+    /// four per thread of the compute task pool, and no parallel phase on
+    /// one thread. `Some(n)` cuts them into `n` batches even on one thread
+    /// (which shows that results do not depend on the cut).
+    pub batches: Option<usize>,
+    /// Scripts (asset paths) whose `on_update` always runs in the
+    /// sequential phase.
+    pub sequential_scripts: Vec<String>,
+}
+
+impl Default for ParallelUpdate {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            min_entities: 256,
+            batches: None,
+            sequential_scripts: Vec::new(),
+        }
+    }
+}
+
+/// What the scripts' code is checked against to place their `on_update`.
+#[derive(Resource, Clone)]
+pub(crate) struct UpdatePolicy(pub(crate) Arc<ParallelPolicy>);
+
+impl UpdatePolicy {
+    /// The policy for `engine` with the API groups `api`: the functions the
+    /// app registered and the crate's own that change the world at once
+    /// need the sequential phase, and so do the `components` reached by
+    /// reflection.
+    pub(crate) fn new(engine: &Engine, api: &[ScriptApi], components: Vec<String>) -> Self {
+        let mut functions = crate::api::app_functions(engine);
+        for group in api {
+            functions.extend(
+                (group.sequential_functions().iter())
+                    .map(|(name, arity)| ((*name).to_owned(), *arity)),
+            );
+        }
+        Self(Arc::new(ParallelPolicy::new(functions, components)))
+    }
+}
+
+/// Fires the slot's timers that came due in `dt` seconds, earliest first.
+/// A timer whose function the script no longer defines is reported once and
+/// dropped; one cancelled by an earlier callback this frame does not fire.
+fn fire_timers(
+    site: &mut impl CallSite,
+    engine: &Engine,
+    entity: Entity,
+    slot: &mut ScriptSlot,
+    dt: f64,
+) {
+    for due in slot.timers.advance(dt) {
+        if !slot.timers.contains(due.id) {
+            continue;
+        }
+        let arity = slot
+            .compiled
+            .as_ref()
+            .and_then(|compiled| compiled.handler_arity(&due.function, 1));
+        match arity {
+            Some(arity) => {
+                let function = due.function.clone();
+                call_with_arity(
+                    site,
+                    engine,
+                    entity,
+                    slot,
+                    &function,
+                    arity,
+                    due.payload.clone(),
+                );
+                slot.timers.finish(&due);
+            }
+            None => {
+                slot.timers.cancel(due.id);
+                let Some(compiled) = &slot.compiled else {
+                    continue;
+                };
+                let error = ScriptError::Runtime {
+                    location: ScriptLocation::new(compiled.path(), rhai::Position::NONE),
+                    entity,
+                    function: due.function.clone(),
+                    message: format!(
+                        "a timer calls {}(), which this script does not define (or not with \
+                         0 or 1 parameters); the timer is dropped",
+                        due.function
+                    ),
+                    calls: Vec::new(),
+                };
+                site.report(error);
+            }
+        }
+    }
+}
+
+/// One entity's `on_update` and due timers, in the order of its scripts.
+fn update_entity(
+    site: &mut impl CallSite,
+    engine: &Engine,
+    entity: Entity,
+    slots: &mut Slots,
+    dt: f64,
+) {
+    for slot in slots.iter_mut() {
+        let arity = slot
+            .compiled
+            .as_ref()
+            .and_then(|compiled| compiled.on_update_arity());
+        if let Some(arity) = arity {
+            call_with_arity(site, engine, entity, slot, ON_UPDATE, arity, dt.into());
+        }
+        if !slot.timers.is_empty() {
+            fire_timers(site, engine, entity, slot, dt);
+        }
+    }
+}
+
+/// How many entities' calls run between two looks at the clock.
+const BUDGET_CHECK_EVERY: usize = 8;
+
+/// Calls `on_update(dt)` for every entity whose scripts define it, then
+/// fires the timers that came due (right after that entity's
+/// `on_update`). Scripts without `on_update` or timers cost one flag check
+/// per frame.
+///
+/// The slots of every entity to call are taken out in one pass over the
+/// entities, then put back one by one after their calls: while an entity's
+/// scripts run, its own `ScriptState` (and that of entities whose turn has
+/// not come yet) is empty.
+#[allow(clippy::too_many_arguments, reason = "a system's parameters")]
+pub(crate) fn run_on_update(
+    world: &mut World,
+    entities: &mut QueryState<(Entity, &mut ScriptState, Has<Script>)>,
+    mut taken: Local<Vec<(Entity, Slots)>>,
+    mut parallel: Local<Vec<(usize, Entity, Slots)>>,
+    mut resume_from: Local<Option<Entity>>,
+    mut was_over_budget: Local<bool>,
+) {
+    let engine = RhaiEngine::of(world);
+    let dt = world.resource::<Time>().delta_secs_f64();
+    // Timers of a slot that has not started (restored from a save, its
+    // script still loading) wait with it.
+    let wants_update = |slot: &ScriptSlot| {
+        slot.compiled
+            .as_ref()
+            .is_some_and(|compiled| compiled.on_update_arity().is_some() || !slot.timers.is_empty())
+    };
+    taken.extend(
+        entities
+            .iter_mut(world)
+            .filter(|(_, state, _)| state.slots.iter().any(wants_update))
+            .map(|(entity, mut state, _)| (entity, std::mem::take(&mut state.slots))),
+    );
+    let budget = world
+        .get_resource::<ScriptLimits>()
+        .map_or(Duration::MAX, |limits| limits.max_update_time);
+    let deadline = Instant::now().checked_add(budget);
+    // After a frame that ran out of time, the entities it skipped go first.
+    let over_budget_before = std::mem::take(&mut *was_over_budget);
+    if let Some(first) = resume_from
+        .take()
+        .and_then(|resume| taken.iter().position(|(entity, _)| *entity == resume))
+    {
+        taken.rotate_left(first);
+    }
+    let mut skipped = parallel_phase(world, &engine, &mut taken, &mut parallel, dt, deadline);
+    let count = taken.len();
+    for index in 0..count {
+        if skipped.is_none()
+            && index % BUDGET_CHECK_EVERY == 0
+            && index > 0
+            && deadline.is_some_and(|deadline| Instant::now() > deadline)
+        {
+            skipped = Some(index);
+        }
+        let (entity, slots) = &mut taken[index];
+        // Ran in the parallel phase, skipped for time, or despawned by a
+        // native function meanwhile.
+        if slots.is_empty() || skipped.is_some() || !world.entities().contains(*entity) {
+            continue;
+        }
+        update_entity(world, &engine, *entity, slots, dt);
+    }
+    for (index, _, slots) in parallel.drain(..) {
+        taken[index].1 = slots;
+    }
+    if let Some(first_skipped) = skipped {
+        // Said once per run of frames over budget, not every frame.
+        if !over_budget_before {
+            warn!(
+                "scripts' on_update ran over ScriptLimits::max_update_time ({budget:?}): \
+                 some entities skipped it this frame and go first in the next"
+            );
+        }
+        *was_over_budget = true;
+        *resume_from = taken.get(first_skipped).map(|(entity, _)| *entity);
+    }
+    put_back(world, entities, &mut taken);
+}
+
+/// Puts the slots back in one pass in the order they were taken, which
+/// holds unless a native function changed the world's structure (or the
+/// list was rotated after a frame over budget); any entity out of order is
+/// put back by a lookup of its own.
+fn put_back(
+    world: &mut World,
+    entities: &mut QueryState<(Entity, &mut ScriptState, Has<Script>)>,
+    taken: &mut Vec<(Entity, Slots)>,
+) {
+    let mut returning = taken.drain(..).peekable();
+    let mut unscripted = Vec::new();
+    for (entity, mut state, has_script) in entities.iter_mut(world) {
+        if returning.peek().is_some_and(|(next, _)| *next == entity) {
+            let (_, slots) = returning.next().expect("peeked");
+            if has_script {
+                state.slots = slots;
+            } else {
+                // A native function removed its `Script` meanwhile.
+                unscripted.push((entity, slots));
+            }
+        }
+    }
+    let mut rest: Vec<_> = returning.collect();
+    rest.append(&mut unscripted);
+    for (entity, slots) in rest {
+        put_slots(world, entity, slots);
+    }
+    world.flush();
+}
+
+/// What one task of the parallel phase hands back to the world.
+#[derive(Default)]
+struct TaskOutcome {
+    /// Entities' `Transform`s as their calls left them, in entity order.
+    transforms: Vec<(Entity, Transform)>,
+    /// Their commands, in entity order.
+    commands: CommandQueue,
+    /// What the calls reported, in the order it happened.
+    reports: Vec<Report>,
+    /// The first entity (index into the task's batch) the task did not run
+    /// for lack of time.
+    skipped: Option<usize>,
+}
+
+enum Report {
+    Recovered {
+        path: String,
+        entity: Entity,
+        function: String,
+    },
+    Failed(ErrorPlace, ScriptError),
+    Other(ScriptError),
+}
+
+/// A task of the parallel phase as a [`CallSite`].
+struct PhaseTask<'w> {
+    world: &'w World,
+    changes: PhaseChanges,
+    reports: Vec<Report>,
+}
+
+impl CallSite for PhaseTask<'_> {
+    fn run<R>(
+        &mut self,
+        entity: Entity,
+        compiled: &CompiledScript,
+        timers: &mut Timers,
+        f: impl FnOnce() -> R,
+    ) -> R {
+        let mut phase = PhaseCall {
+            world: self.world,
+            changes: &mut self.changes,
+        };
+        let constants = Some(compiled.constants());
+        run_in_phase(
+            &mut phase,
+            entity,
+            compiled.path(),
+            constants,
+            Some(timers),
+            f,
+        )
+    }
+
+    fn recovered(&mut self, path: &str, entity: Entity, function: &str) {
+        self.reports.push(Report::Recovered {
+            path: path.to_owned(),
+            entity,
+            function: function.to_owned(),
+        });
+    }
+
+    fn failed(&mut self, place: ErrorPlace, error: ScriptError) {
+        self.reports.push(Report::Failed(place, error));
+    }
+
+    fn report(&mut self, error: ScriptError) {
+        self.reports.push(Report::Other(error));
+    }
+}
+
+/// Whether all of an entity's scripts that update can run in parallel.
+fn runs_in_parallel(slots: &Slots, policy: &ParallelPolicy, settings: &ParallelUpdate) -> bool {
+    slots.iter().all(|slot| {
+        let Some(compiled) = &slot.compiled else {
+            return true;
+        };
+        if compiled.on_update_arity().is_none() && slot.timers.is_empty() {
+            return true;
+        }
+        matches!(compiled.update_phase_under(policy), UpdatePhase::Parallel)
+            && !settings
+                .sequential_scripts
+                .iter()
+                .any(|path| path == compiled.path())
+    })
+}
+
+/// Runs the entities of `taken` whose scripts can run in parallel on the
+/// compute task pool, if that is worth it, then applies what their calls
+/// changed and reported, in entity order. Their slots wait in `parallel`
+/// (with their index in `taken`), leaving empty slots in `taken`. Returns
+/// the index in `taken` of the first entity skipped for lack of time.
+fn parallel_phase(
+    world: &mut World,
+    engine: &Engine,
+    taken: &mut [(Entity, Slots)],
+    parallel: &mut Vec<(usize, Entity, Slots)>,
+    dt: f64,
+    deadline: Option<Instant>,
+) -> Option<usize> {
+    let settings = world.get_resource::<ParallelUpdate>()?;
+    let threads = ComputeTaskPool::try_get().map_or(1, |pool| pool.thread_num());
+    let batches = match settings.batches {
+        Some(batches) => batches.max(1),
+        None if threads > 1 => threads * 4,
+        None => return None,
+    };
+    if !settings.enabled || taken.len() < settings.min_entities {
+        return None;
+    }
+    let policy = world.get_resource::<UpdatePolicy>()?.0.clone();
+    parallel.extend(
+        (taken.iter_mut().enumerate())
+            .filter(|(_, (_, slots))| runs_in_parallel(slots, &policy, settings))
+            .map(|(index, (entity, slots))| (index, *entity, std::mem::take(slots))),
+    );
+    if parallel.len() < settings.min_entities {
+        for (index, _, slots) in parallel.drain(..) {
+            taken[index].1 = slots;
+        }
+        return None;
+    }
+    let batch_size = parallel.len().div_ceil(batches);
+    let shared: &World = world;
+    let pool = ComputeTaskPool::get_or_init(Default::default);
+    let outcomes = pool.scope(|scope| {
+        for batch in parallel.chunks_mut(batch_size) {
+            scope.spawn(async move { run_batch(shared, engine, batch, dt, deadline) });
+        }
+    });
+    let mut skipped = None;
+    for (outcome, batch) in outcomes.into_iter().zip(parallel.chunks(batch_size)) {
+        if skipped.is_none()
+            && let Some(first) = outcome.skipped
+        {
+            skipped = Some(batch[first].0);
+        }
+        apply_outcome(world, outcome);
+    }
+    skipped
+}
+
+/// One task of the parallel phase: each entity's calls in turn.
+fn run_batch(
+    world: &World,
+    engine: &Engine,
+    batch: &mut [(usize, Entity, Slots)],
+    dt: f64,
+    deadline: Option<Instant>,
+) -> TaskOutcome {
+    let mut task = PhaseTask {
+        world,
+        changes: PhaseChanges::default(),
+        reports: Vec::new(),
+    };
+    let mut transforms = Vec::new();
+    let mut skipped = None;
+    for (index, (_, entity, slots)) in batch.iter_mut().enumerate() {
+        if index % BUDGET_CHECK_EVERY == 0
+            && index > 0
+            && deadline.is_some_and(|deadline| Instant::now() > deadline)
+        {
+            skipped = Some(index);
+            break;
+        }
+        update_entity(&mut task, engine, *entity, slots, dt);
+        if let Some(transform) = task.changes.transform.take() {
+            transforms.push((*entity, transform));
+        }
+    }
+    TaskOutcome {
+        transforms,
+        commands: std::mem::take(&mut task.changes.commands),
+        reports: task.reports,
+        skipped,
+    }
+}
+
+/// Applies one task's outcome as the sequential phase would have: the
+/// transforms at once, errors reported, commands queued for the end of the
+/// pass.
+fn apply_outcome(world: &mut World, mut outcome: TaskOutcome) {
+    for (entity, transform) in outcome.transforms {
+        if let Some(mut current) = world.get_mut::<Transform>(entity) {
+            *current = transform;
+        }
+    }
+    for report in outcome.reports {
+        match report {
+            Report::Recovered {
+                path,
+                entity,
+                function,
+            } => world.recovered(&path, entity, &function),
+            Report::Failed(place, error) => world.failed(place, error),
+            Report::Other(error) => CallSite::report(world, error),
+        }
+    }
+    world.commands().append(&mut outcome.commands);
+}

@@ -1,0 +1,340 @@
+//! Whether a script's `on_update` may run in the parallel phase, found by
+//! walking the code it can reach.
+//!
+//! In the parallel phase a call reads the world as it was when the phase
+//! began and writes only its own entity's state and `Transform`, or
+//! through commands applied after the phase (see `runtime::parallel`). The
+//! crate's own functions all work that way, except those that write other
+//! entities or resources at once or reach components through reflection;
+//! a function the app registered may do anything, so the plugin cannot
+//! know. A script runs in the parallel phase when nothing its `on_update`
+//! (or a timer callback) can reach calls one of those, `eval`, or a
+//! function through a pointer that may be one of those.
+
+use std::collections::HashSet;
+
+use rhai::{AST, ASTNode, Expr, Module, Position};
+
+use super::modules::ScriptModules;
+use crate::script::hooks::ON_UPDATE;
+
+/// What the walk must know about the engine's native functions.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ParallelPolicy {
+    /// Native functions, by name and number of arguments (`this` counts),
+    /// that need the sequential phase.
+    sequential_functions: HashSet<(String, usize)>,
+    /// Component names scripts reach through reflection: `me.Health`,
+    /// `me["Health"]`.
+    component_names: HashSet<String>,
+}
+
+impl ParallelPolicy {
+    /// A policy where calls to `functions` (name, arguments) and access
+    /// to the components named `components` need the sequential phase.
+    pub(crate) fn new(
+        functions: impl IntoIterator<Item = (String, usize)>,
+        components: impl IntoIterator<Item = String>,
+    ) -> Self {
+        Self {
+            sequential_functions: functions.into_iter().collect(),
+            component_names: components.into_iter().collect(),
+        }
+    }
+}
+
+/// Where a script version's `on_update` runs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UpdatePhase {
+    /// In the parallel phase, beside other scripts' entities (when the app
+    /// runs more than one thread; see `ParallelUpdate`).
+    Parallel,
+    /// In the sequential phase, for the reason given (what the code calls,
+    /// and where).
+    Sequential(String),
+}
+
+/// Reasons a walk stops at, by priority.
+struct Blocked {
+    what: String,
+    position: Position,
+}
+
+/// Where the `on_update` of the script `ast` (importing `modules`) runs.
+pub(crate) fn update_phase(
+    ast: &AST,
+    modules: Option<&ScriptModules>,
+    policy: &ParallelPolicy,
+) -> UpdatePhase {
+    let result = walk_script(ast, policy).and_then(|()| match modules {
+        Some(modules) => modules
+            .shared_modules()
+            .try_for_each(|module| walk_module(module, policy)),
+        None => Ok(()),
+    });
+    match result {
+        Ok(()) => UpdatePhase::Parallel,
+        Err(blocked) if blocked.position.is_none() => UpdatePhase::Sequential(blocked.what),
+        Err(blocked) => UpdatePhase::Sequential(format!(
+            "{} (line {}, column {})",
+            blocked.what,
+            blocked.position.line().unwrap_or(0),
+            blocked.position.position().unwrap_or(0)
+        )),
+    }
+}
+
+/// The calls one function's body makes, as far as the walk cares.
+#[derive(Default)]
+struct Calls {
+    /// Script functions it may call, by name and arity.
+    script: HashSet<(String, usize)>,
+    /// Functions named by string literals given to `after` and `every`.
+    timers: Vec<String>,
+    /// Whether it makes a function pointer or calls one: then any script
+    /// function may run.
+    dynamic: bool,
+}
+
+fn walk_script(ast: &AST, policy: &ParallelPolicy) -> Result<(), Blocked> {
+    let arities: HashSet<(&str, usize)> = (ast.iter_fn_def())
+        .map(|function| (function.name.as_str(), function.params.len()))
+        .collect();
+    let defined = |name: &str, arity: usize| arities.contains(&(name, arity));
+    // Timer callbacks may be set up anywhere (often in `init`): gather the
+    // names every function and the top level give `after` and `every`.
+    let everything = calls_of(ast, policy, &defined, false)?;
+    let mut frontier: HashSet<(String, usize)> = timer_roots(&everything.timers).collect();
+    frontier.extend([(ON_UPDATE.to_owned(), 0), (ON_UPDATE.to_owned(), 1)]);
+    if everything.dynamic {
+        // A function pointer may name any function: all of them count.
+        frontier.extend(
+            arities
+                .iter()
+                .map(|(name, arity)| ((*name).to_owned(), *arity)),
+        );
+    }
+    let mut seen: HashSet<(String, usize)> = HashSet::new();
+    while !frontier.is_empty() {
+        frontier.retain(|key| !seen.contains(key));
+        seen.extend(frontier.iter().cloned());
+        // Rhai shows a function's body only to a walk of an `AST`: one
+        // with the functions of this step alone.
+        let mut step = Module::new();
+        for function in ast.iter_fn_def() {
+            if frontier.contains(&(function.name.to_string(), function.params.len())) {
+                step.set_script_fn(function.clone());
+            }
+        }
+        let step = AST::new(Vec::new(), step);
+        frontier = calls_of(&step, policy, &defined, true)?.script;
+    }
+    Ok(())
+}
+
+/// A timer calls its function with or without the payload.
+fn timer_roots(names: &[String]) -> impl Iterator<Item = (String, usize)> + '_ {
+    names
+        .iter()
+        .flat_map(|name| [(name.clone(), 0), (name.clone(), 1)])
+}
+
+/// Every function of a module (and of the modules it imports) counts: the
+/// walk does not follow calls into modules one by one.
+fn walk_module(module: &Module, policy: &ParallelPolicy) -> Result<(), Blocked> {
+    let functions = AST::new(Vec::new(), module.clone());
+    calls_of(&functions, policy, &|_, _| true, true)?;
+    for (_, sub_module) in module.iter_sub_modules() {
+        walk_module(sub_module, policy)?;
+    }
+    Ok(())
+}
+
+/// Walks `ast` for what it calls. With `check`, a call that needs the
+/// sequential phase stops the walk; without, only the timers, script calls
+/// and function pointers are gathered.
+fn calls_of(
+    ast: &AST,
+    policy: &ParallelPolicy,
+    defined: &dyn Fn(&str, usize) -> bool,
+    check: bool,
+) -> Result<Calls, Blocked> {
+    let mut calls = Calls::default();
+    let mut blocked: Option<Blocked> = None;
+    ast.walk(&mut |path: &[ASTNode]| -> bool {
+        let found = match path.last() {
+            Some(
+                ASTNode::Expr(Expr::FnCall(call, position))
+                | ASTNode::Stmt(rhai::Stmt::FnCall(call, position)),
+            ) => visit_call(
+                call,
+                call.args.len(),
+                *position,
+                policy,
+                defined,
+                &mut calls,
+            ),
+            Some(ASTNode::Expr(Expr::MethodCall(call, position))) => visit_call(
+                call,
+                call.args.len() + 1,
+                *position,
+                policy,
+                defined,
+                &mut calls,
+            ),
+            Some(ASTNode::Expr(Expr::DynamicConstant(value, _))) if value.is::<rhai::FnPtr>() => {
+                calls.dynamic = true;
+                None
+            }
+            Some(ASTNode::Expr(Expr::Property(property, position)))
+                if policy.component_names.contains(property.2.as_str()) =>
+            {
+                Some(Blocked {
+                    what: format!("reaches the component {} through reflection", property.2),
+                    position: *position,
+                })
+            }
+            Some(ASTNode::Expr(Expr::Index(index, _, position))) => match &index.rhs {
+                Expr::StringConstant(name, _) if policy.component_names.contains(name.as_str()) => {
+                    Some(Blocked {
+                        what: format!("reaches the component {name} through reflection"),
+                        position: *position,
+                    })
+                }
+                _ => None,
+            },
+            _ => None,
+        };
+        match found {
+            Some(found) if check => {
+                blocked = Some(found);
+                false
+            }
+            _ => true,
+        }
+    });
+    match blocked {
+        Some(blocked) => Err(blocked),
+        None => Ok(calls),
+    }
+}
+
+/// Function-pointer calls: any script function may run.
+const DYNAMIC_CALLS: [&str; 3] = ["call", "Fn", "curry"];
+
+fn visit_call(
+    call: &rhai::FnCallExpr,
+    arity: usize,
+    position: Position,
+    policy: &ParallelPolicy,
+    defined: &dyn Fn(&str, usize) -> bool,
+    calls: &mut Calls,
+) -> Option<Blocked> {
+    let name = call.name.as_str();
+    if call.is_qualified() {
+        // Module functions are walked whole (see `walk_module`).
+        return None;
+    }
+    if name == "eval" {
+        return Some(Blocked {
+            what: "calls eval, which may run anything".to_owned(),
+            position,
+        });
+    }
+    if DYNAMIC_CALLS.contains(&name) {
+        calls.dynamic = true;
+    }
+    if (name == "after" || name == "every") && arity >= 2 {
+        match &call.args[1] {
+            Expr::StringConstant(function, _) => calls.timers.push(function.to_string()),
+            _ => calls.dynamic = true,
+        }
+    }
+    if defined(name, arity) {
+        // A script function of this name and arity is what Rhai calls.
+        calls.script.insert((name.to_owned(), arity));
+        return None;
+    }
+    policy
+        .sequential_functions
+        .contains(&(name.to_owned(), arity))
+        .then(|| Blocked {
+            what: format!("calls {name}() with {arity} argument(s), which needs the whole world"),
+            position,
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use rhai::Engine;
+
+    use super::*;
+
+    fn phase(source: &str) -> UpdatePhase {
+        let policy = ParallelPolicy::new(
+            [("heal".to_owned(), 1), ("set_transform".to_owned(), 2)],
+            ["Health".to_owned()],
+        );
+        let ast = Engine::new().compile(source).expect("compiles");
+        update_phase(&ast, None, &policy)
+    }
+
+    fn sequential(source: &str) -> String {
+        match phase(source) {
+            UpdatePhase::Sequential(reason) => reason,
+            UpdatePhase::Parallel => panic!("expected sequential: {source}"),
+        }
+    }
+
+    #[test]
+    fn plain_code_and_safe_calls_run_in_parallel() {
+        assert_eq!(
+            phase("let x = 0; fn on_update(dt) { x += step(dt); } fn step(dt) { dt * 2.0 }"),
+            UpdatePhase::Parallel
+        );
+        // A function that is never reached from on_update does not count.
+        assert_eq!(
+            phase("fn on_update() { 1 } fn on_hit() { heal(1) }"),
+            UpdatePhase::Parallel
+        );
+        // A script function of the same name and arity is what Rhai calls.
+        assert_eq!(
+            phase("fn on_update() { heal(1) } fn heal(x) { x }"),
+            UpdatePhase::Parallel
+        );
+    }
+
+    #[test]
+    fn a_reachable_world_call_makes_it_sequential_and_names_the_place() {
+        let reason = sequential("fn on_update() {\n  helper();\n}\nfn helper() {\n  heal(2);\n}");
+        assert!(
+            reason.contains("heal()") && reason.contains("line 5"),
+            "{reason}"
+        );
+        // By arity: `set_transform(t)` is fine, `set_transform(e, t)` is not.
+        assert_eq!(
+            phase("fn on_update() { set_transform(1) }"),
+            UpdatePhase::Parallel
+        );
+        sequential("fn on_update() { set_transform(1, 2) }");
+        // As a method call, `this` counts as an argument.
+        sequential("fn on_update() { let e = 1; e.set_transform(2) }");
+    }
+
+    #[test]
+    fn eval_pointers_timers_and_reflection_are_followed() {
+        sequential("fn on_update() { eval(\"1\") }");
+        // A pointer may name any function, reached or not.
+        sequential("fn on_update() { let f = Fn(\"g\"); f.call() } fn g() { heal(1) }");
+        sequential("fn on_update() { [1].map(|x| x + 1) } fn other() { heal(1) }");
+        // A timer callback runs in the update pass too.
+        sequential("fn init() { every(1.0, \"tick\") } fn on_update() {} fn tick() { heal(1) }");
+        sequential("fn on_update() { let e = 1; e.Health.hp -= 1.0; }");
+        sequential("fn on_update() { let e = 1; e[\"Health\"] }");
+        assert_eq!(
+            phase("fn on_update() { let m = #{ hp: 1 }; m.hp += 1; m[\"hp\"] }"),
+            UpdatePhase::Parallel
+        );
+    }
+}
