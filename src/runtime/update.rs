@@ -398,7 +398,7 @@ fn parallel_phase(
             .filter(|(_, (_, slots))| runs_in_parallel(slots, &policy, settings))
             .map(|(index, (entity, slots))| (index, *entity, std::mem::take(slots))),
     );
-    if parallel.len() < settings.min_entities {
+    if parallel.is_empty() || parallel.len() < settings.min_entities {
         for (index, _, slots) in parallel.drain(..) {
             taken[index].1 = slots;
         }

@@ -95,6 +95,9 @@ struct Calls {
     /// Whether it makes a function pointer or calls one: then any script
     /// function may run.
     dynamic: bool,
+    /// The functions its pointers name, where they are made; `None` for a
+    /// name computed at run time.
+    pointers: Vec<(Option<String>, Position)>,
 }
 
 fn walk_script(ast: &AST, policy: &ParallelPolicy) -> Result<(), Blocked> {
@@ -114,6 +117,23 @@ fn walk_script(ast: &AST, policy: &ParallelPolicy) -> Result<(), Blocked> {
                 .iter()
                 .map(|(name, arity)| ((*name).to_owned(), *arity)),
         );
+        // And so do the native functions pointers name.
+        for (target, position) in &everything.pointers {
+            let blocked = match target {
+                None => {
+                    Some("makes a function pointer from a name computed at run time".to_owned())
+                }
+                Some(target) => (policy.sequential_functions.iter())
+                    .any(|(name, _)| name == target)
+                    .then(|| format!("makes a pointer to {target}(), which needs the whole world")),
+            };
+            if let Some(what) = blocked {
+                return Err(Blocked {
+                    what,
+                    position: *position,
+                });
+            }
+        }
     }
     let mut seen: HashSet<(String, usize)> = HashSet::new();
     while !frontier.is_empty() {
@@ -183,8 +203,13 @@ fn calls_of(
                 defined,
                 &mut calls,
             ),
-            Some(ASTNode::Expr(Expr::DynamicConstant(value, _))) if value.is::<rhai::FnPtr>() => {
-                calls.dynamic = true;
+            Some(ASTNode::Expr(Expr::DynamicConstant(value, position))) => {
+                if let Some(pointer) = value.read_lock::<rhai::FnPtr>() {
+                    calls.dynamic = true;
+                    calls
+                        .pointers
+                        .push((Some(pointer.fn_name().to_owned()), *position));
+                }
                 None
             }
             Some(ASTNode::Expr(Expr::Property(property, position)))
@@ -244,6 +269,13 @@ fn visit_call(
     }
     if DYNAMIC_CALLS.contains(&name) {
         calls.dynamic = true;
+    }
+    if name == "Fn" {
+        let named = match call.args.first() {
+            Some(Expr::StringConstant(target, _)) => Some(target.to_string()),
+            _ => None,
+        };
+        calls.pointers.push((named, position));
     }
     if (name == "after" || name == "every") && arity >= 2 {
         match &call.args[1] {
@@ -328,6 +360,11 @@ mod tests {
         // A pointer may name any function, reached or not.
         sequential("fn on_update() { let f = Fn(\"g\"); f.call() } fn g() { heal(1) }");
         sequential("fn on_update() { [1].map(|x| x + 1) } fn other() { heal(1) }");
+        // A pointer to a native function that needs the world, made anywhere.
+        let reason =
+            sequential("let f = Fn(\"heal\"); fn on_update() { 1 } fn init() { f.call(1) }");
+        assert!(reason.contains("pointer to heal()"), "{reason}");
+        sequential("fn on_update(name) { let f = Fn(name); f.call() }");
         // A timer callback runs in the update pass too.
         sequential("fn init() { every(1.0, \"tick\") } fn on_update() {} fn tick() { heal(1) }");
         sequential("fn on_update() { let e = 1; e.Health.hp -= 1.0; }");

@@ -1,0 +1,266 @@
+//! `on_update` in the parallel phase: scripts that can run there give the
+//! same world as the sequential phase, however the entities are cut into
+//! batches; scripts that cannot run there keep their meaning; errors and
+//! reloads behave as in the sequential phase.
+
+mod common;
+
+use bevy::prelude::*;
+use bevy_rhai_hot::prelude::*;
+use bevy_rhai_hot::{CompiledScript, UpdatePhase};
+use common::Harness;
+
+/// Each entity moves its own transform, reads back what it wrote, counts
+/// timer ticks, now and then tells every entity it passed by (the order
+/// the news arrives in shows the order changes were applied in) and
+/// spawns a child.
+const MOVER: &str = r#"let id = 0;
+let x = 0.0;
+let heard = [];
+let ticks = 0;
+let children = 0;
+fn init() { every(0.3, "tick"); }
+fn tick() { ticks += 1; }
+fn on_update(dt) {
+    x += (id % 13) * dt + delta_secs();
+    let t = transform();
+    t.translation.x = x;
+    set_transform(t);
+    if transform().translation.x != t.translation.x { throw "a call must see its own write"; }
+    if id % 40 == 0 { emit_all("news", id); }
+    if id % 50 == 0 && children < 1 {
+        spawn_script("scripts/child.rhai", #{ parent: id });
+        children += 1;
+    }
+}
+fn on_news(from) {
+    heard.push(from);
+    if heard.len() > 12 { heard.remove(0); }
+}
+"#;
+
+const CHILD: &str = "let parent = 0;\nlet age = 0;\nfn on_update() { age += 1; }\n";
+
+const ENTITIES: i64 = 120;
+
+/// What the world looks like: each mover's state and transform, by id, and
+/// the children, by parent (when a child's script loads depends on the
+/// asset server's threads, so its own state is left out).
+#[derive(Debug, PartialEq)]
+struct Outcome {
+    movers: Vec<(i64, f64, f32, Vec<i64>, i64)>,
+    children: Vec<i64>,
+}
+
+fn run(parallel: ParallelUpdate, frames: usize) -> (Outcome, Harness) {
+    let mut h = Harness::with(RhaiPlugin::default(), |app| {
+        app.insert_resource(parallel);
+    });
+    h.write("scripts/mover.rhai", MOVER);
+    h.write("scripts/child.rhai", CHILD);
+    let script = h.load("scripts/mover.rhai");
+    let entities: Vec<Entity> = (0..ENTITIES)
+        .map(|id| {
+            let world = h.app.world_mut();
+            let script = Script::new(script.clone()).with_prop("id", id);
+            world.spawn((script, Transform::default())).id()
+        })
+        .collect();
+    // All start in one frame (one script): from there every run counts the
+    // same frames.
+    h.run_until("every mover to start", |world| {
+        (entities.iter()).all(|entity| {
+            world
+                .get::<ScriptState>(*entity)
+                .is_some_and(ScriptState::is_ready)
+        })
+    });
+    h.updates(frames);
+    (outcome(&mut h), h)
+}
+
+fn outcome(h: &mut Harness) -> Outcome {
+    let mut movers = Vec::new();
+    let mut children = Vec::new();
+    let world = h.app.world_mut();
+    let mut query = world.query::<(&ScriptState, &Transform)>();
+    for (state, transform) in query.iter(world) {
+        if let Some(parent) = state.get_as::<i64>("parent") {
+            children.push(parent);
+            continue;
+        }
+        movers.push((
+            state.get_as::<i64>("id").unwrap(),
+            state.get_as::<f64>("x").unwrap(),
+            transform.translation.x,
+            state.get_as::<Vec<i64>>("heard").unwrap(),
+            state.get_as::<i64>("ticks").unwrap(),
+        ));
+    }
+    movers.sort_by_key(|mover| mover.0);
+    children.sort();
+    Outcome { movers, children }
+}
+
+fn batches(count: usize) -> ParallelUpdate {
+    ParallelUpdate {
+        batches: Some(count),
+        min_entities: 0,
+        ..default()
+    }
+}
+
+#[test]
+fn the_same_world_on_one_batch_or_many_and_as_in_the_sequential_phase() {
+    let sequential = ParallelUpdate {
+        enabled: false,
+        ..default()
+    };
+    let (expected, h) = run(sequential, 8);
+    assert!(h.errors().is_empty(), "{:?}", h.errors());
+    let mover = &expected.movers[77];
+    assert!(
+        mover.1 > 0.0 && mover.3.len() == 12 && mover.4 > 0,
+        "{mover:?}"
+    );
+    assert_eq!(expected.children, [0, 50, 100], "ids 0, 50 and 100 spawn");
+
+    for count in [1, 2, 16, 121] {
+        let (outcome, h) = run(batches(count), 8);
+        assert!(h.errors().is_empty(), "{count} batches: {:?}", h.errors());
+        let compiled: std::sync::Arc<CompiledScript> = h.compiled("scripts/mover.rhai");
+        assert_eq!(compiled.update_phase(), Some(&UpdatePhase::Parallel));
+        assert!(
+            outcome == expected,
+            "{count} batches differ from the sequential phase"
+        );
+    }
+}
+
+#[test]
+fn each_version_says_where_its_on_update_runs_and_why() {
+    let plugin = RhaiPlugin::default().with_engine(|engine| {
+        engine.register_fn("score", || {
+            with_script_world(|world, _| world.resource::<Time>().elapsed_secs_f64())
+        });
+    });
+    let mut h = Harness::with(plugin, |app| {
+        app.insert_resource(batches(2));
+    });
+    h.write(
+        "scripts/pure.rhai",
+        "let n = 0;\nfn on_update() { n += 1; }\n",
+    );
+    h.write(
+        "scripts/scoring.rhai",
+        "let n = 0.0;\nfn on_update() {\n    n = points();\n}\nfn points() {\n    score() * 2.0\n}\n",
+    );
+    h.write(
+        "scripts/pushing.rhai",
+        "fn on_update() {\n    let e = entity();\n    set_transform(e, transform());\n}\n",
+    );
+    for path in [
+        "scripts/pure.rhai",
+        "scripts/scoring.rhai",
+        "scripts/pushing.rhai",
+    ] {
+        let entity = h.spawn(path);
+        h.run_until_ready(entity);
+    }
+    h.update();
+    assert_eq!(
+        h.compiled("scripts/pure.rhai").update_phase(),
+        Some(&UpdatePhase::Parallel)
+    );
+    let Some(UpdatePhase::Sequential(why)) =
+        h.compiled("scripts/scoring.rhai").update_phase().cloned()
+    else {
+        panic!("scoring.rhai calls an app function");
+    };
+    assert!(why.contains("score()") && why.contains("line 6"), "{why}");
+    let Some(UpdatePhase::Sequential(why)) =
+        h.compiled("scripts/pushing.rhai").update_phase().cloned()
+    else {
+        panic!("pushing.rhai writes an entity's transform at once");
+    };
+    assert!(
+        why.contains("set_transform()") && why.contains("line 3"),
+        "{why}"
+    );
+    assert!(h.errors().is_empty(), "{:?}", h.errors());
+}
+
+/// A script that calls an app function reaching the whole world keeps
+/// working beside scripts in the parallel phase: it runs sequentially.
+#[test]
+fn scripts_that_need_the_world_run_sequentially_beside_parallel_ones() {
+    #[derive(Resource, Default)]
+    struct Bumps(i64);
+    let plugin = RhaiPlugin::default().with_engine(|engine| {
+        engine.register_fn("bump", || {
+            with_script_world(|world, _| world.resource_mut::<Bumps>().0 += 1)
+        });
+    });
+    let mut h = Harness::with(plugin, |app| {
+        app.init_resource::<Bumps>().insert_resource(batches(4));
+    });
+    h.write("scripts/bumper.rhai", "fn on_update() { bump(); }\n");
+    h.write(
+        "scripts/pure.rhai",
+        "let n = 0;\nfn on_update() { n += 1; }\n",
+    );
+    let mut bumpers = Vec::new();
+    for _ in 0..20 {
+        bumpers.push(h.spawn("scripts/bumper.rhai"));
+        let pure = h.spawn("scripts/pure.rhai");
+        h.run_until_ready(pure);
+    }
+    for bumper in &bumpers {
+        h.run_until_ready(*bumper);
+    }
+    let before = h.app.world().resource::<Bumps>().0;
+    h.updates(5);
+    assert_eq!(h.app.world().resource::<Bumps>().0 - before, 100);
+    assert!(h.errors().is_empty(), "{:?}", h.errors());
+}
+
+#[test]
+fn errors_and_reloads_in_the_parallel_phase_are_as_in_the_sequential_one() {
+    let mut h = Harness::with(RhaiPlugin::default(), |app| {
+        app.insert_resource(batches(3));
+    });
+    let failing =
+        "let n = 0;\nfn on_update() {\n    n += 1;\n    if n == 3 { throw \"three\"; }\n}\n";
+    h.write("scripts/a.rhai", failing);
+    let entities: Vec<Entity> = (0..6).map(|_| h.spawn("scripts/a.rhai")).collect();
+    for entity in &entities {
+        h.run_until_ready(*entity);
+    }
+    h.updates(4);
+    // Each entity failed once, at the line of the throw; the state is kept.
+    let errors: Vec<_> = h.errors().to_vec();
+    assert_eq!(errors.len(), entities.len(), "{errors:?}");
+    for error in &errors {
+        assert_eq!(error.location().path, "scripts/a.rhai");
+        assert_eq!(error.location().line, Some(4), "{error}");
+        assert!(error.to_string().contains("three"), "{error}");
+    }
+    let counts: Vec<i64> = entities.iter().map(|e| h.state(*e, "n").unwrap()).collect();
+    assert!(counts.iter().all(|n| *n >= 4), "{counts:?}");
+
+    // A save goes live with every entity's count kept.
+    h.edit(
+        "scripts/a.rhai",
+        "let n = 0;\nfn on_update() {\n    n += 1000000;\n}\n",
+    );
+    h.run_until_reloads(1);
+    h.update();
+    for (entity, before) in entities.iter().zip(&counts) {
+        let now: i64 = h.state(*entity, "n").unwrap();
+        assert!(
+            now % 1_000_000 >= *before,
+            "state reset: {before} then {now}"
+        );
+        assert!(now > 1_000_000, "the new code runs: {now}");
+    }
+}
