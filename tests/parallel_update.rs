@@ -137,6 +137,67 @@ fn the_same_world_on_one_batch_or_many_and_as_in_the_sequential_phase() {
     }
 }
 
+/// Runs the scenario on Bevy's multi-threaded task pools in processes of
+/// their own (the compute task pool is one per process), with 1, 2 and 16
+/// threads: the worlds are the same, and the same as the sequential
+/// phase's.
+#[cfg(feature = "multi_threaded")]
+#[test]
+fn the_same_world_on_one_two_or_sixteen_threads() {
+    let sequential = ParallelUpdate {
+        enabled: false,
+        ..default()
+    };
+    let expected = format!("{:?}", run(sequential, 8).0);
+    for threads in [1, 2, 16] {
+        let output = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "one_run_on_the_threads_of_env",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+            ])
+            .env("PARALLEL_THREADS", threads.to_string())
+            .output()
+            .expect("the test binary runs");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "{threads} threads: {stdout}{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let outcome = (stdout.lines())
+            .find_map(|line| line.strip_prefix("OUTCOME "))
+            .unwrap_or_else(|| panic!("{threads} threads printed no outcome: {stdout}"));
+        assert!(
+            outcome == expected,
+            "{threads} threads differ from the sequential phase"
+        );
+    }
+}
+
+#[cfg(feature = "multi_threaded")]
+#[test]
+#[ignore = "one run of the_same_world_on_one_two_or_sixteen_threads, in a process of its own"]
+fn one_run_on_the_threads_of_env() {
+    use bevy::tasks::{ComputeTaskPool, TaskPoolBuilder};
+    let threads: usize = std::env::var("PARALLEL_THREADS").unwrap().parse().unwrap();
+    // Before the app: Bevy's TaskPoolPlugin keeps a pool that exists.
+    ComputeTaskPool::get_or_init(|| TaskPoolBuilder::new().num_threads(threads).build());
+    let settings = ParallelUpdate {
+        min_entities: 0,
+        ..default()
+    };
+    let (outcome, h) = run(settings, 8);
+    assert!(h.errors().is_empty(), "{:?}", h.errors());
+    assert_eq!(ComputeTaskPool::get().thread_num(), threads);
+    if threads > 1 {
+        let compiled = h.compiled("scripts/mover.rhai");
+        assert_eq!(compiled.update_phase(), Some(&UpdatePhase::Parallel));
+    }
+    println!("OUTCOME {outcome:?}");
+}
+
 #[test]
 fn each_version_says_where_its_on_update_runs_and_why() {
     let plugin = RhaiPlugin::default().with_engine(|engine| {
