@@ -137,11 +137,9 @@ fn the_same_world_on_one_batch_or_many_and_as_in_the_sequential_phase() {
     }
 }
 
-/// Runs the scenario on Bevy's multi-threaded task pools in processes of
-/// their own (the compute task pool is one per process), with 1, 2 and 16
-/// threads: the worlds are the same, and the same as the sequential
-/// phase's.
-#[cfg(feature = "multi_threaded")]
+/// Runs the scenario on compute task pools of 1, 2 and 16 threads, each in
+/// a process of its own (the pool is one per process): the worlds are the
+/// same, and the same as the sequential phase's.
 #[test]
 fn the_same_world_on_one_two_or_sixteen_threads() {
     let sequential = ParallelUpdate {
@@ -176,7 +174,6 @@ fn the_same_world_on_one_two_or_sixteen_threads() {
     }
 }
 
-#[cfg(feature = "multi_threaded")]
 #[test]
 #[ignore = "one run of the_same_world_on_one_two_or_sixteen_threads, in a process of its own"]
 fn one_run_on_the_threads_of_env() {

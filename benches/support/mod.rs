@@ -226,6 +226,28 @@ impl RawRhai {
     }
 }
 
+impl RawRhai {
+    /// [`RawRhai::frame`] with the entities cut into `threads` parts, each
+    /// on a thread of its own.
+    pub fn frame_on(&mut self, threads: usize) {
+        let dt = FRAME.as_secs_f64();
+        let (engine, ast) = (&self.engine, &self.ast);
+        let part = self.scopes.len().div_ceil(threads.max(1));
+        std::thread::scope(|threads| {
+            for scopes in self.scopes.chunks_mut(part) {
+                threads.spawn(move || {
+                    for scope in scopes {
+                        let options = CallFnOptions::new().eval_ast(false).rewind_scope(true);
+                        engine
+                            .call_fn_with_options::<()>(options, scope, ast, "on_update", (dt,))
+                            .unwrap();
+                    }
+                });
+            }
+        });
+    }
+}
+
 /// Whether criterion measures (`cargo bench` passes `--bench`) rather than
 /// checks that each bench runs (`cargo test --benches`).
 pub fn measuring() -> bool {

@@ -29,11 +29,12 @@ use crate::script::{CompiledScript, ScriptError, ScriptLocation, UpdatePhase};
 
 /// How `on_update` uses the threads of Bevy's compute task pool.
 ///
-/// When the app runs more than one thread (Bevy's `multi_threaded`
-/// feature, on by default with `DefaultPlugins`) and enough entities' scripts
-/// can run in parallel, their `on_update` (and the timers that fire with
-/// it) runs on all threads first; the other entities follow on the main
-/// thread. Whether a script can run in parallel is found from its code,
+/// When Bevy's compute task pool has more than one thread (one per core in
+/// an app with `TaskPoolPlugin`, which `MinimalPlugins` and `DefaultPlugins`
+/// bring, whichever schedule executor the app chose) and enough entities'
+/// scripts can run in parallel, their `on_update` (and the timers that fire
+/// with it) runs on all threads first; the other entities follow on the
+/// thread that runs the schedule. Whether a script can run in parallel is found from its code,
 /// once per version: [`CompiledScript::update_phase`] says where and why.
 ///
 /// In the parallel phase a script reads and writes its own state and its
