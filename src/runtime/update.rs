@@ -186,7 +186,7 @@ pub(crate) fn run_on_update(
     world: &mut World,
     entities: &mut QueryState<(Entity, &mut ScriptState, Has<Script>)>,
     mut taken: Local<Vec<(Entity, Slots)>>,
-    mut parallel: Local<Vec<(usize, Entity, Slots)>>,
+    mut in_phase: Local<Vec<bool>>,
     mut resume_from: Local<Option<Entity>>,
     mut was_over_budget: Local<bool>,
 ) {
@@ -217,7 +217,7 @@ pub(crate) fn run_on_update(
     {
         taken.rotate_left(first);
     }
-    let mut skipped = parallel_phase(world, &engine, &mut taken, &mut parallel, dt, deadline);
+    let mut skipped = parallel_phase(world, &engine, &mut taken, &mut in_phase, dt, deadline);
     let count = taken.len();
     for index in 0..count {
         if skipped.is_none()
@@ -230,14 +230,15 @@ pub(crate) fn run_on_update(
         let (entity, slots) = &mut taken[index];
         // Ran in the parallel phase, skipped for time, or despawned by a
         // native function meanwhile.
-        if slots.is_empty() || skipped.is_some() || !world.entities().contains(*entity) {
+        if in_phase.get(index).is_some_and(|in_phase| *in_phase)
+            || skipped.is_some()
+            || !world.entities().contains(*entity)
+        {
             continue;
         }
         update_entity(world, &engine, *entity, slots, dt);
     }
-    for (index, _, slots) in parallel.drain(..) {
-        taken[index].1 = slots;
-    }
+    in_phase.clear();
     if let Some(first_skipped) = skipped {
         // Said once per run of frames over budget, not every frame.
         if !over_budget_before {
@@ -372,14 +373,14 @@ fn runs_in_parallel(slots: &Slots, policy: &ParallelPolicy, settings: &ParallelU
 
 /// Runs the entities of `taken` whose scripts can run in parallel on the
 /// compute task pool, if that is worth it, then applies what their calls
-/// changed and reported, in entity order. Their slots wait in `parallel`
-/// (with their index in `taken`), leaving empty slots in `taken`. Returns
-/// the index in `taken` of the first entity skipped for lack of time.
+/// changed and reported, in entity order. `in_phase` tells afterwards
+/// which entities ran (empty when none did). Returns the index in `taken`
+/// of the first entity skipped for lack of time.
 fn parallel_phase(
     world: &mut World,
     engine: &Engine,
     taken: &mut [(Entity, Slots)],
-    parallel: &mut Vec<(usize, Entity, Slots)>,
+    in_phase: &mut Vec<bool>,
     dt: f64,
     deadline: Option<Instant>,
 ) -> Option<usize> {
@@ -394,31 +395,31 @@ fn parallel_phase(
         return None;
     }
     let policy = world.get_resource::<UpdatePolicy>()?.0.clone();
-    parallel.extend(
-        (taken.iter_mut().enumerate())
-            .filter(|(_, (_, slots))| runs_in_parallel(slots, &policy, settings))
-            .map(|(index, (entity, slots))| (index, *entity, std::mem::take(slots))),
-    );
-    if parallel.is_empty() || parallel.len() < settings.min_entities {
-        for (index, _, slots) in parallel.drain(..) {
-            taken[index].1 = slots;
-        }
+    in_phase.extend((taken.iter()).map(|(_, slots)| runs_in_parallel(slots, &policy, settings)));
+    let count = in_phase.iter().filter(|in_phase| **in_phase).count();
+    if count == 0 || count < settings.min_entities {
+        in_phase.clear();
         return None;
     }
-    let batch_size = parallel.len().div_ceil(batches);
+    // The entities stay where they are, in `taken`: each task runs those
+    // of its batch that can run in parallel and skips the others.
+    let batch_size = taken.len().div_ceil(batches);
     let shared: &World = world;
     let pool = ComputeTaskPool::get_or_init(Default::default);
     let outcomes = pool.scope(|scope| {
-        for batch in parallel.chunks_mut(batch_size) {
-            scope.spawn(async move { run_batch(shared, engine, batch, dt, deadline) });
+        for (batch, in_phase) in taken
+            .chunks_mut(batch_size)
+            .zip(in_phase.chunks(batch_size))
+        {
+            scope.spawn(async move { run_batch(shared, engine, batch, in_phase, dt, deadline) });
         }
     });
     let mut skipped = None;
-    for (outcome, batch) in outcomes.into_iter().zip(parallel.chunks(batch_size)) {
+    for (index, outcome) in outcomes.into_iter().enumerate() {
         if skipped.is_none()
             && let Some(first) = outcome.skipped
         {
-            skipped = Some(batch[first].0);
+            skipped = Some(index * batch_size + first);
         }
         apply_outcome(world, outcome);
     }
@@ -429,7 +430,8 @@ fn parallel_phase(
 fn run_batch(
     world: &World,
     engine: &Engine,
-    batch: &mut [(usize, Entity, Slots)],
+    batch: &mut [(Entity, Slots)],
+    in_phase: &[bool],
     dt: f64,
     deadline: Option<Instant>,
 ) -> TaskOutcome {
@@ -440,14 +442,19 @@ fn run_batch(
     };
     let mut transforms = Vec::new();
     let mut skipped = None;
-    for (index, (_, entity, slots)) in batch.iter_mut().enumerate() {
-        if index % BUDGET_CHECK_EVERY == 0
-            && index > 0
+    let mut ran = 0;
+    for (index, ((entity, slots), in_phase)) in batch.iter_mut().zip(in_phase).enumerate() {
+        if !in_phase {
+            continue;
+        }
+        if ran % BUDGET_CHECK_EVERY == 0
+            && ran > 0
             && deadline.is_some_and(|deadline| Instant::now() > deadline)
         {
             skipped = Some(index);
             break;
         }
+        ran += 1;
         update_entity(&mut task, engine, *entity, slots, dt);
         if let Some(transform) = task.changes.transform.take() {
             transforms.push((*entity, transform));
