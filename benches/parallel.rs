@@ -4,9 +4,10 @@
 //!
 //! The compute task pool is one per process: run the bench once per thread
 //! count, `PARALLEL_THREADS=1 cargo bench --bench parallel` and
-//! `PARALLEL_THREADS=2 ...` (by default, one thread per core). Bevy's task
-//! pools are multi-threaded in every build of this crate (its asset server
-//! turns them on); the `multi_threaded` feature changes only the schedule
+//! `PARALLEL_THREADS=2 ...` (by default, one thread per core). The thread
+//! that runs the schedule works through the batches too. Bevy's task pools
+//! are multi-threaded in every build of this crate (its asset server turns
+//! them on); the `multi_threaded` feature changes only the schedule
 //! executor. See `benches/README.md`.
 
 #[path = "support/mod.rs"]

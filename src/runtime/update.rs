@@ -29,12 +29,12 @@ use crate::script::{CompiledScript, ScriptError, ScriptLocation, UpdatePhase};
 
 /// How `on_update` uses the threads of Bevy's compute task pool.
 ///
-/// When Bevy's compute task pool has more than one thread (one per core in
-/// an app with `TaskPoolPlugin`, which `MinimalPlugins` and `DefaultPlugins`
-/// bring, whichever schedule executor the app chose) and enough entities'
-/// scripts can run in parallel, their `on_update` (and the timers that fire
-/// with it) runs on all threads first; the other entities follow on the
-/// thread that runs the schedule. Whether a script can run in parallel is found from its code,
+/// On a machine with more than one core and with enough entities whose
+/// scripts can run in parallel, their `on_update` (and the timers that
+/// fire with it) runs first on the threads of Bevy's compute task pool
+/// (which `TaskPoolPlugin` sizes, in `MinimalPlugins` and `DefaultPlugins`,
+/// whichever schedule executor the app chose) and on the thread that runs
+/// the schedule; the other entities follow on the schedule's thread. Whether a script can run in parallel is found from its code,
 /// once per version: [`CompiledScript::update_phase`] says where and why.
 ///
 /// In the parallel phase a script reads and writes its own state and its
@@ -52,9 +52,10 @@ pub struct ParallelUpdate {
     /// sequential phase: handing out tasks costs more than it saves.
     pub min_entities: usize,
     /// How many batches the entities are cut into: by default (`None`)
-    /// four per thread of the compute task pool, and no parallel phase on
-    /// one thread. `Some(n)` cuts them into `n` batches even on one thread
-    /// (which shows that results do not depend on the cut).
+    /// four per thread that runs them (the compute task pool's, and the
+    /// schedule's own), and no parallel phase on a one-core machine.
+    /// `Some(n)` cuts them into `n` batches even there (which shows that
+    /// results do not depend on the cut).
     pub batches: Option<usize>,
     /// Scripts (asset paths) whose `on_update` always runs in the
     /// sequential phase.
@@ -385,10 +386,14 @@ fn parallel_phase(
     deadline: Option<Instant>,
 ) -> Option<usize> {
     let settings = world.get_resource::<ParallelUpdate>()?;
-    let threads = ComputeTaskPool::try_get().map_or(1, |pool| pool.thread_num());
+    // The thread that runs the schedule works through the batches too (Bevy's
+    // `scope` ticks the pool on it): on 2 cores Bevy gives the compute pool
+    // one thread, and the phase still runs on both.
+    let threads = ComputeTaskPool::try_get().map_or(0, |pool| pool.thread_num()) + 1;
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let batches = match settings.batches {
         Some(batches) => batches.max(1),
-        None if threads > 1 => threads * 4,
+        None if cores > 1 => threads * 4,
         None => return None,
     };
     if !settings.enabled || taken.len() < settings.min_entities {
