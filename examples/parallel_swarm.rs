@@ -110,7 +110,7 @@ fn report(
         phase(&scripts.counter),
     );
     *seconds += 1;
-    parallel.enabled = *seconds % 2 == 0;
+    parallel.enabled = seconds.is_multiple_of(2);
     *last = Some((now, frames.0));
     if exit_after.is_some_and(|after| now - started > after.0) {
         exit.write(AppExit::Success);
