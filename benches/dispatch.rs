@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use bevy::prelude::*;
 use bevy::time::TimeUpdateStrategy;
 use bevy_rhai_hot::rhai::{CallFnOptions, Engine, Scope};
-use bevy_rhai_hot::{RhaiEngine, ScriptState};
+use bevy_rhai_hot::{RhaiEngine, RhaiPlugin};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use support::{
     BenchApp, Counting, FRAME, MOVER, MOVER_CONSTANTS, MOVER_TRANSFORM, RawRhai, live_bytes,
@@ -78,25 +78,7 @@ fn plugin_engine() -> Arc<Engine> {
 }
 
 fn plugin_app(source: &str, count: usize) -> BenchApp {
-    let mut bench = BenchApp::new();
-    bench.write("mover.rhai", source);
-    let script = bench.load("mover.rhai");
-    let entities = bench.spawn(&script, count);
-    bench.run_until_ready(&entities);
-    // The scripts really run: the entities' `x` move. (In a debug build,
-    // 10,000 entities can overrun `max_update_time`: a frame then runs some
-    // of them and the next frame goes on from there, so no one entity is
-    // sure to move in a given frame.)
-    let total = |bench: &BenchApp| -> f64 {
-        (entities.iter())
-            .filter_map(|entity| bench.app.world().get::<ScriptState>(*entity))
-            .filter_map(|state| state.get_as::<f64>("x"))
-            .sum()
-    };
-    let before = total(&bench);
-    bench.app.update();
-    assert!(total(&bench) > before, "on_update did not run");
-    bench
+    BenchApp::movers(RhaiPlugin::default(), |_| {}, source, count)
 }
 
 /// The executor Bevy's schedules run on in this build: the library leaves

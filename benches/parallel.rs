@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use bevy::prelude::*;
 use bevy::tasks::{ComputeTaskPool, TaskPoolBuilder};
-use bevy_rhai_hot::{ParallelUpdate, RhaiPlugin, ScriptState};
+use bevy_rhai_hot::{ParallelUpdate, RhaiPlugin};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use support::{BenchApp, MOVER, MOVER_TRANSFORM, RawRhai};
 
@@ -34,23 +34,10 @@ fn threads() -> usize {
 }
 
 fn plugin_app(source: &str, count: usize, parallel: ParallelUpdate) -> BenchApp {
-    let mut bench = BenchApp::with(RhaiPlugin::default(), |app| {
+    let configure = |app: &mut App| {
         app.insert_resource(parallel);
-    });
-    bench.write("mover.rhai", source);
-    let script = bench.load("mover.rhai");
-    let entities = bench.spawn(&script, count);
-    bench.run_until_ready(&entities);
-    let total = |bench: &BenchApp| -> f64 {
-        (entities.iter())
-            .filter_map(|entity| bench.app.world().get::<ScriptState>(*entity))
-            .filter_map(|state| state.get_as::<f64>("x"))
-            .sum()
     };
-    let before = total(&bench);
-    bench.app.update();
-    assert!(total(&bench) > before, "on_update did not run");
-    bench
+    BenchApp::movers(RhaiPlugin::default(), configure, source, count)
 }
 
 fn parallel(c: &mut Criterion) {

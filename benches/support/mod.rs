@@ -159,6 +159,36 @@ impl BenchApp {
             .collect()
     }
 
+    /// An app with `plugin` (configured by `configure`) where `count`
+    /// entities run `source`, a script with a state variable `x` that
+    /// `on_update` moves, all started and checked to move.
+    pub fn movers(
+        plugin: RhaiPlugin,
+        configure: impl FnOnce(&mut App),
+        source: &str,
+        count: usize,
+    ) -> Self {
+        let mut bench = Self::with(plugin, configure);
+        bench.write("mover.rhai", source);
+        let script = bench.load("mover.rhai");
+        let entities = bench.spawn(&script, count);
+        bench.run_until_ready(&entities);
+        // The scripts really run: the entities' `x` move. (In a debug
+        // build, 10,000 entities can overrun `max_update_time`: a frame
+        // then runs some of them and the next frame goes on from there, so
+        // no one entity is sure to move in a given frame.)
+        let total = |bench: &Self| -> f64 {
+            (entities.iter())
+                .filter_map(|entity| bench.app.world().get::<ScriptState>(*entity))
+                .filter_map(|state| state.get_as::<f64>("x"))
+                .sum()
+        };
+        let before = total(&bench);
+        bench.app.update();
+        assert!(total(&bench) > before, "on_update did not run");
+        bench
+    }
+
     pub fn run_until_ready(&mut self, entities: &[Entity]) {
         self.run_until(|world| {
             entities.iter().all(|&entity| {

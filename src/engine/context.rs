@@ -11,7 +11,7 @@
 //!
 //! Handlers run from exclusive systems that lend their `&mut World`, so
 //! every door opens onto it; except in the parallel `on_update` phase
-//! (`runtime::parallel`), where a call gets the world as it was when the
+//! (`runtime::update`), where a call gets the world as it was when the
 //! phase began, read-only, and a [`PhaseChanges`] of its own: the running
 //! entity's `Transform` as the call wrote it, and a command queue applied
 //! after the phase in entity order. There [`script_entity`] and
@@ -110,6 +110,11 @@ pub(crate) fn run_with_timers<R>(
         constants: constants.map(NonNull::from),
         timers: timers.map(NonNull::from),
     };
+    run_with_env(env, f)
+}
+
+/// Runs `f` with `env` as the call's environment, restored afterwards.
+fn run_with_env<R>(env: CallEnv, f: impl FnOnce() -> R) -> R {
     let _restore = Restore(CALL_ENV.replace(env));
     let _entered = super::stack_guard::enter();
     f()
@@ -124,7 +129,7 @@ pub(crate) struct PhaseCall<'w> {
 }
 
 /// What one entity's calls changed in the parallel phase, applied after
-/// the phase in entity order (see `runtime::parallel`).
+/// the phase in entity order (see `runtime::update`).
 #[derive(Default)]
 pub(crate) struct PhaseChanges {
     /// The running entity's `Transform`, as its calls last wrote it.
@@ -153,9 +158,7 @@ pub(crate) fn run_in_phase<R>(
         constants: constants.map(NonNull::from),
         timers: timers.map(NonNull::from),
     };
-    let _restore = Restore(CALL_ENV.replace(env));
-    let _entered = super::stack_guard::enter();
-    f()
+    run_with_env(env, f)
 }
 
 fn not_in_phase() -> Box<EvalAltResult> {

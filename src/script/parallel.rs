@@ -3,7 +3,7 @@
 //!
 //! In the parallel phase a call reads the world as it was when the phase
 //! began and writes only its own entity's state and `Transform`, or
-//! through commands applied after the phase (see `runtime::parallel`). The
+//! through commands applied after the phase (see `runtime::update`). The
 //! crate's own functions all work that way, except those that write other
 //! entities or resources at once or reach components through reflection;
 //! a function the app registered may do anything, so the plugin cannot
