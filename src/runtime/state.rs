@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::script::saved::{map_entities_in, saved_vars};
 use bevy::ecs::entity::{EntityMapper, MapEntities};
-use smallvec::SmallVec;
 
 use crate::asset::RhaiScript;
 use crate::script::CompiledScript;
@@ -304,7 +303,10 @@ impl ScriptState {
 
 /// An entity's scripts, in run order. Most entities have one, which then
 /// lives inside the component itself: no pointer to chase per call.
-pub(crate) type Slots = SmallVec<[ScriptSlot; 1]>;
+/// An entity's scripts. On the heap, so that taking them out of the ECS for
+/// the `on_update` pass and putting them back moves a pointer, not the
+/// slots.
+pub(crate) type Slots = Vec<ScriptSlot>;
 
 /// One script on one entity.
 #[derive(Debug, Clone, Serialize, Deserialize)]
