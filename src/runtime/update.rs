@@ -66,7 +66,7 @@ impl Default for ParallelUpdate {
     fn default() -> Self {
         Self {
             enabled: true,
-            min_entities: 256,
+            min_entities: 512,
             batches: None,
             sequential_scripts: Vec::new(),
         }
