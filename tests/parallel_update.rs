@@ -322,3 +322,68 @@ fn errors_and_reloads_in_the_parallel_phase_are_as_in_the_sequential_one() {
         assert!(now > 1_000_000, "the new code runs: {now}");
     }
 }
+
+/// A value the walk cannot see through (a component handle kept in state)
+/// reaching the whole world from the parallel phase: a clear error at the
+/// script's line, the state kept, never the world.
+#[test]
+fn reaching_the_world_from_the_parallel_phase_is_an_error_at_the_line() {
+    #[derive(Component, Reflect, Default)]
+    #[reflect(Component, Default)]
+    struct Health {
+        hp: f32,
+    }
+    let mut h = Harness::with(RhaiPlugin::default(), |app| {
+        app.register_type::<Health>().insert_resource(batches(2));
+    });
+    h.write(
+        "scripts/held.rhai",
+        "let health = ();\nlet n = 0;\nfn init() { let me = entity(); health = me[\"Heal\" + \"th\"]; }\nfn on_update() {\n    n += 1;\n    health.hp -= 1.0;\n}\n",
+    );
+    let entities: Vec<Entity> = (0..4)
+        .map(|_| {
+            let world = h.app.world_mut();
+            let script = world.resource::<AssetServer>().load("scripts/held.rhai");
+            world.spawn((Script::new(script), Health { hp: 10.0 })).id()
+        })
+        .collect();
+    for entity in &entities {
+        h.run_until_ready(*entity);
+    }
+    h.updates(2);
+    assert_eq!(
+        h.compiled("scripts/held.rhai").update_phase(),
+        Some(&UpdatePhase::Parallel)
+    );
+    // Every entity, every frame (the log says it once per place).
+    let errors = h.errors().to_vec();
+    assert!(errors.len() >= 2 * entities.len(), "{errors:?}");
+    for error in &errors {
+        assert_eq!(error.location().line, Some(6), "{error}");
+        let message = error.to_string();
+        assert!(
+            message.contains("ParallelUpdate::sequential_scripts"),
+            "{message}"
+        );
+    }
+    for entity in &entities {
+        assert_eq!(h.app.world().get::<Health>(*entity).unwrap().hp, 10.0);
+        assert!(
+            h.state::<i64>(*entity, "n").unwrap() >= 2,
+            "the state is kept"
+        );
+    }
+
+    // What the error advises: the script runs sequentially, and works.
+    (h.app
+        .world_mut()
+        .resource_mut::<ParallelUpdate>()
+        .sequential_scripts)
+        .push("scripts/held.rhai".to_owned());
+    let failed = h.errors().len();
+    h.updates(2);
+    assert_eq!(h.errors().len(), failed, "{:?}", &h.errors()[failed..]);
+    for entity in &entities {
+        assert_eq!(h.app.world().get::<Health>(*entity).unwrap().hp, 8.0);
+    }
+}

@@ -163,10 +163,10 @@ pub(crate) fn run_in_phase<R>(
 
 fn not_in_phase() -> Box<EvalAltResult> {
     "this function needs the whole world, which on_update does not have in \
-     the parallel phase: only functions the app registered ask for it, and \
-     scripts that call them run in the sequential phase; one reached it \
-     through a function pointer or a value kept in state. Add the script's \
-     path to ParallelUpdate::sequential to run it sequentially"
+     the parallel phase (scripts whose code calls such functions run in the \
+     sequential phase; this call came through a value kept in state or a \
+     function pointer): add the script's path to \
+     ParallelUpdate::sequential_scripts to run it sequentially"
         .into()
 }
 
