@@ -15,7 +15,7 @@ use bevy::prelude::*;
 use bevy::tasks::ComputeTaskPool;
 use core::time::Duration;
 use rhai::Engine;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use super::current_errors::ErrorPlace;
 use super::dispatch::{CallSite, call_with_arity, put_slots};
@@ -386,19 +386,18 @@ fn parallel_phase(
     deadline: Option<Instant>,
 ) -> Option<usize> {
     let settings = world.get_resource::<ParallelUpdate>()?;
+    if !settings.enabled || taken.len() < settings.min_entities {
+        return None;
+    }
     // The thread that runs the schedule works through the batches too (Bevy's
     // `scope` ticks the pool on it): on 2 cores Bevy gives the compute pool
     // one thread, and the phase still runs on both.
     let threads = ComputeTaskPool::try_get().map_or(0, |pool| pool.thread_num()) + 1;
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let batches = match settings.batches {
         Some(batches) => batches.max(1),
-        None if cores > 1 => threads * 4,
+        None if cores() > 1 => threads * 4,
         None => return None,
     };
-    if !settings.enabled || taken.len() < settings.min_entities {
-        return None;
-    }
     let policy = world.get_resource::<UpdatePolicy>()?.0.clone();
     in_phase.extend((taken.iter()).map(|(_, slots)| runs_in_parallel(slots, &policy, settings)));
     let count = in_phase.iter().filter(|in_phase| **in_phase).count();
@@ -429,6 +428,13 @@ fn parallel_phase(
         apply_outcome(world, outcome);
     }
     skipped
+}
+
+/// The machine's cores, looked up once: the lookup reads the cgroup's
+/// files on Linux, tens of microseconds.
+fn cores() -> usize {
+    static CORES: OnceLock<usize> = OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
 
 /// One task of the parallel phase: each entity's calls in turn.
