@@ -178,7 +178,10 @@ fn the_same_world_on_one_two_or_sixteen_threads() {
 #[ignore = "one run of the_same_world_on_one_two_or_sixteen_threads, in a process of its own"]
 fn one_run_on_the_threads_of_env() {
     use bevy::tasks::{ComputeTaskPool, TaskPoolBuilder};
-    let threads: usize = std::env::var("PARALLEL_THREADS").unwrap().parse().unwrap();
+    // Run by hand (`-- --ignored`), it takes 2 threads.
+    let threads: usize = (std::env::var("PARALLEL_THREADS").ok())
+        .and_then(|threads| threads.parse().ok())
+        .unwrap_or(2);
     // Before the app: Bevy's TaskPoolPlugin keeps a pool that exists.
     ComputeTaskPool::get_or_init(|| TaskPoolBuilder::new().num_threads(threads).build());
     let settings = ParallelUpdate {
