@@ -4,9 +4,16 @@
 //! on the last one.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
-use crate::script::CompiledScript;
+use crate::script::{CompiledScript, ScriptError};
+
+/// The build of one text on one base version, shared by the loads of a
+/// path that overlap (a save the watcher reports twice, the read after
+/// overlapping saves): a big script's build takes seconds of a core the
+/// game needs. `None` when the script imports modules: those loads build
+/// on their own.
+pub(crate) type SharedBuild = Arc<OnceLock<Option<Result<Arc<CompiledScript>, ScriptError>>>>;
 
 /// The live version of each script by asset path, shared with the asset
 /// loader: it builds a new version as a patch of the live one.
@@ -23,6 +30,8 @@ struct PathLoads {
     /// Whether two loads of the path ran at once since the path last
     /// settled: the one that finished last need not be the last save.
     overlapped: bool,
+    /// Builds of the loads in flight, by content hash and base version.
+    builds: HashMap<(u64, Option<u64>), SharedBuild>,
 }
 
 /// Counts a load of a path as in flight until it is dropped.
@@ -36,6 +45,9 @@ impl Drop for LoadInFlight {
         let mut loads = self.live.lock_loads();
         if let Some(path_loads) = loads.get_mut(&self.path) {
             path_loads.in_flight = path_loads.in_flight.saturating_sub(1);
+            if path_loads.in_flight == 0 {
+                path_loads.builds.clear();
+            }
         }
     }
 }
@@ -72,6 +84,21 @@ impl LiveByPath {
             live: self.clone(),
             path: path.to_owned(),
         }
+    }
+
+    /// The build of `path`'s text with `content_hash` on the version with
+    /// `built_on`, shared with the other loads of it in flight.
+    pub(crate) fn shared_build(
+        &self,
+        path: &str,
+        content_hash: u64,
+        built_on: Option<u64>,
+    ) -> SharedBuild {
+        let mut loads = self.lock_loads();
+        let path_loads = loads.entry(path.to_owned()).or_default();
+        (path_loads.builds.entry((content_hash, built_on)))
+            .or_default()
+            .clone()
     }
 
     /// Whether `path`'s loads overlapped and have all finished: the file

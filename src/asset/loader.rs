@@ -47,7 +47,7 @@ impl AssetLoader for RhaiScriptLoader {
             cache: &self.modules,
             extensions: self.extensions,
         };
-        Ok(load_script(&modules, load_context, path, source, base).await)
+        Ok(load_script(&modules, load_context, path, source, base, &self.live).await)
     }
 
     fn extensions(&self) -> &[&str] {

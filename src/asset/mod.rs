@@ -96,6 +96,7 @@ pub(crate) async fn load_script(
     path: String,
     source: Vec<u8>,
     base: Option<Arc<CompiledScript>>,
+    live: &LiveByPath,
 ) -> RhaiScript {
     let engine = modules.engine.clone();
     let mut script = RhaiScript {
@@ -119,18 +120,42 @@ pub(crate) async fn load_script(
     // the main one. A script that imports nothing is built on the same
     // thread: each await is a frame on a single-threaded executor.
     let first = {
-        let (engine, path, base) = (engine.clone(), path.clone(), base.clone());
+        let (engine, path, base, live) = (engine.clone(), path.clone(), base.clone(), live.clone());
         on_own_thread(&engine.clone(), move || {
             let hash = hash_of(&source);
             let blank = source.iter().all(u8::is_ascii_whitespace);
-            let step = decode(&path, &source)
-                .and_then(|text| ParsedScript::parse_against(&engine, &path, text, base.as_deref()))
-                .and_then(|parsed| {
-                    if !parsed.imports().is_empty() {
-                        return Ok(FirstStep::NeedsModules(Box::new(parsed)));
-                    }
-                    build(&engine, &path, parsed, base.as_deref()).map(FirstStep::Built)
-                });
+            // The live text read again (a second event for one save, the
+            // read after overlapping saves): a big script's parse takes
+            // seconds, and would compete with the game for the cores.
+            if let Some(current) = base.as_ref().filter(|base| base.content_hash() == hash) {
+                return (hash, blank, Ok(FirstStep::Built(current.clone())));
+            }
+            let parse = || {
+                decode(&path, &source).and_then(|text| {
+                    ParsedScript::parse_against(&engine, &path, text, base.as_deref())
+                })
+            };
+            // Overlapping loads of this text wait here for the first one's
+            // build (this is a thread of its own: waiting blocks no frame).
+            let shared = live.shared_build(
+                &path,
+                hash,
+                base.as_deref().map(CompiledScript::content_hash),
+            );
+            let mut needs_modules = None;
+            let built = shared.get_or_init(|| match parse() {
+                Err(error) => Some(Err(error)),
+                Ok(parsed) if !parsed.imports().is_empty() => {
+                    needs_modules = Some(parsed);
+                    None
+                }
+                Ok(parsed) => Some(build(&engine, &path, parsed, base.as_deref())),
+            });
+            let step = match (built.clone(), needs_modules) {
+                (Some(built), _) => built.map(FirstStep::Built),
+                (None, Some(parsed)) => Ok(FirstStep::NeedsModules(Box::new(parsed))),
+                (None, None) => parse().map(|parsed| FirstStep::NeedsModules(Box::new(parsed))),
+            };
             (hash, blank, step)
         })
         .await
@@ -194,7 +219,11 @@ fn build(
     parsed: ParsedScript,
     base: Option<&CompiledScript>,
 ) -> Result<Arc<CompiledScript>, ScriptError> {
-    run_in_context(None, None, path, None, || parsed.build(engine, base)).map(Arc::new)
+    let mut compiled = run_in_context(None, None, path, None, || parsed.build(engine, base))?;
+    if let Some(base) = base {
+        compiled.compare_with(base);
+    }
+    Ok(Arc::new(compiled))
 }
 
 /// What the first step of a load gives: the built version, or the parsed

@@ -16,8 +16,8 @@ use super::state::ScriptState;
 use crate::asset::{LiveByPath, RhaiScript};
 use crate::engine::RhaiEngine;
 use crate::script::hooks::{INIT, ON_DETACH, ON_RELOAD};
-use crate::script::outline::{FunctionDiff, FunctionKey, Outline};
-use crate::script::{CompiledScript, ScriptError, ScriptLocation, free_in_background};
+use crate::script::outline::NamedDiff;
+use crate::script::{CompiledScript, ScriptError, ScriptLocation};
 
 /// Sent when a new version of a running script was saved: it says whether
 /// the version went live as a patch or a whole replacement, or failed, and
@@ -80,35 +80,14 @@ impl ReloadKind {
 }
 
 impl ScriptReloaded {
-    fn new(
-        id: AssetId<RhaiScript>,
-        path: String,
-        kind: ReloadKind,
-        diff: &FunctionDiff,
-        old: &Outline,
-        new: &Outline,
-    ) -> Self {
-        // Names defined with more than one arity in either version: their
-        // labels say which one. One pass, not one per function.
-        let mut arities: HashMap<String, usize> = HashMap::new();
-        for key in old.functions.keys().chain(new.functions.keys()) {
-            *arities.entry(key.qualified_name()).or_default() += 1;
-        }
-        let in_both =
-            |key: &FunctionKey| old.functions.contains_key(key) && new.functions.contains_key(key);
-        let label = |key: &FunctionKey| {
-            let name = key.qualified_name();
-            let versions = arities.get(&name).copied().unwrap_or(0);
-            let overloaded = versions > if in_both(key) { 2 } else { 1 };
-            if overloaded { key.to_string() } else { name }
-        };
+    fn new(id: AssetId<RhaiScript>, path: String, kind: ReloadKind, diff: &NamedDiff) -> Self {
         Self {
             id,
             path,
             kind,
-            changed: diff.changed.iter().map(label).collect(),
-            added: diff.added.iter().map(label).collect(),
-            removed: diff.removed.iter().map(label).collect(),
+            changed: diff.changed.clone(),
+            added: diff.added.clone(),
+            removed: diff.removed.clone(),
             modules: Vec::new(),
             recovered: false,
         }
@@ -221,10 +200,6 @@ impl LiveScripts {
     }
 }
 
-/// The version a new one replaced: freed off the main thread once no
-/// entity runs it.
-type Previous = Arc<CompiledScript>;
-
 /// What a new asset version means for the running game.
 enum Change {
     /// Nothing for running entities to do (duplicate, or a first version:
@@ -238,8 +213,8 @@ enum Change {
     /// entities take the version quietly, so errors name current lines.
     /// With a message when the version fixed a broken save (saving the old
     /// text back is the usual fix).
-    Quiet(Arc<CompiledScript>, Option<ScriptReloaded>, Previous),
-    Reloaded(Arc<CompiledScript>, ScriptReloaded, Previous),
+    Quiet(Arc<CompiledScript>, Option<ScriptReloaded>),
+    Reloaded(Arc<CompiledScript>, ScriptReloaded),
     /// A fix with nothing for running entities to do: the first version
     /// that compiles after a failed first load (waiting entities start with
     /// it), or the live text saved back over a broken save.
@@ -287,18 +262,16 @@ pub(crate) fn apply_script_changes(
                 info!("{reloaded}");
                 world.write_message(reloaded);
             }
-            Change::Quiet(compiled, fixed, previous) => {
+            Change::Quiet(compiled, fixed) => {
                 reload_entities(world, scripted, id, compiled, None);
-                free_in_background(previous);
                 if let Some(fixed) = fixed {
                     info!("{fixed}");
                     world.write_message(fixed);
                 }
             }
-            Change::Reloaded(compiled, reloaded, previous) => {
+            Change::Reloaded(compiled, reloaded) => {
                 let changes = reloaded.to_dynamic();
                 reload_entities(world, scripted, id, compiled, Some(&changes));
-                free_in_background(previous);
                 world.write_message(reloaded);
             }
         }
@@ -438,7 +411,7 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
         }
         return Change::None;
     };
-    let diff = compiled.outline().diff_from(previous.outline());
+    let diff = compiled.diff_from(&previous);
     let modules = compiled.modules_changed_from(&previous);
     if diff.is_empty() && modules.is_empty() {
         debug!("{path}: saved without a change in behaviour");
@@ -447,25 +420,18 @@ fn classify(world: &mut World, id: AssetId<RhaiScript>) -> Change {
             fixed.recovered = true;
             fixed
         });
-        return Change::Quiet(compiled, fixed, previous);
+        return Change::Quiet(compiled, fixed);
     }
     let kind = if compiled.is_patch_of(previous.content_hash()) {
         ReloadKind::Patched
     } else {
         ReloadKind::Replaced
     };
-    let mut reloaded = ScriptReloaded::new(
-        id,
-        path,
-        kind,
-        &diff,
-        previous.outline(),
-        compiled.outline(),
-    );
+    let mut reloaded = ScriptReloaded::new(id, path, kind, &diff);
     reloaded.recovered = recovered;
     reloaded.modules = modules;
     info!("{reloaded}");
-    Change::Reloaded(compiled, reloaded, previous)
+    Change::Reloaded(compiled, reloaded)
 }
 
 /// The closures (by Rhai's name) that the state or timers of the entities

@@ -16,8 +16,8 @@ pub(crate) mod parallel;
 pub(crate) mod saved;
 pub mod timers;
 
+pub(crate) use compiled::hash_of;
 pub use compiled::{CompiledScript, ParsedScript};
-pub(crate) use compiled::{free_in_background, hash_of};
 pub(crate) use error::{STACK_EXHAUSTED, is_stack_exhausted};
 pub use error::{ScriptError, ScriptLocation};
 pub use hooks::handler_name;

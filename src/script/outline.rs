@@ -102,7 +102,19 @@ pub(crate) struct FunctionDiff {
     pub(crate) removed: Vec<FunctionKey>,
 }
 
-impl FunctionDiff {
+/// A [`FunctionDiff`] with each function named as the reload report names
+/// it: plain (`on_update`) unless either version defines the name with
+/// several arities (`on_hit/1`). Computed where a version is built, so the
+/// frame it goes live in does not walk thousands of functions.
+#[derive(Debug, Default)]
+pub(crate) struct NamedDiff {
+    pub(crate) top_level_changed: bool,
+    pub(crate) changed: Vec<String>,
+    pub(crate) added: Vec<String>,
+    pub(crate) removed: Vec<String>,
+}
+
+impl NamedDiff {
     /// Whether the two versions behave the same.
     pub(crate) fn is_empty(&self) -> bool {
         !self.top_level_changed
@@ -231,6 +243,32 @@ impl Outline {
             list.sort_unstable();
         }
         diff
+    }
+
+    /// How this version's functions differ from `old`'s, named for the
+    /// reload report (see [`NamedDiff`]).
+    pub(crate) fn named_diff_from(&self, old: &Outline) -> NamedDiff {
+        let diff = self.diff_from(old);
+        // Names defined with more than one arity in either version: their
+        // labels say which one. One pass, not one per function.
+        let mut arities: HashMap<String, usize> = HashMap::new();
+        for key in old.functions.keys().chain(self.functions.keys()) {
+            *arities.entry(key.qualified_name()).or_default() += 1;
+        }
+        let in_both =
+            |key: &FunctionKey| old.functions.contains_key(key) && self.functions.contains_key(key);
+        let label = |key: &FunctionKey| {
+            let name = key.qualified_name();
+            let versions = arities.get(&name).copied().unwrap_or(0);
+            let overloaded = versions > if in_both(key) { 2 } else { 1 };
+            if overloaded { key.to_string() } else { name }
+        };
+        NamedDiff {
+            top_level_changed: diff.top_level_changed,
+            changed: diff.changed.iter().map(label).collect(),
+            added: diff.added.iter().map(label).collect(),
+            removed: diff.removed.iter().map(label).collect(),
+        }
     }
 
     /// The outline of this version's file after the text of function
@@ -509,7 +547,11 @@ mod tests {
         let new = outline(
             "// state\nlet a = 1; /* still 1 */\n\nfn g() {\n    \"a  b\"\n}\n\n/// doc\nfn f(x) {\n  x+1 // one more\n}\n",
         );
-        assert!(new.diff_from(&old).is_empty(), "{:?}", new.diff_from(&old));
+        assert!(
+            new.named_diff_from(&old).is_empty(),
+            "{:?}",
+            new.diff_from(&old)
+        );
     }
 
     #[test]
@@ -529,7 +571,7 @@ mod tests {
         let old = outline("let a = 1;\nfn f() { 1 }\n");
         let new = outline("let a = 1;\nfn f() { 1 }\nfn g() { 2 }\nlet b = 2;\n");
         let newer = outline("let a = 1;\nfn f() { 1 }\nlet b = 2;\n");
-        assert!(!newer.diff_from(&old).is_empty());
+        assert!(!newer.named_diff_from(&old).is_empty());
         assert!(!new.diff_from(&newer).top_level_changed);
         assert!(
             !outline("let a = 1;\nfn f() { 1 }\nfn g() { 2 }\n")
