@@ -329,27 +329,38 @@ fn errors_and_reloads_in_the_parallel_phase_are_as_in_the_sequential_one() {
 /// A value the walk cannot see through (a component handle kept in state)
 /// reaching the whole world from the parallel phase: a clear error at the
 /// script's line, the state kept, never the world.
+#[derive(Component, Reflect, Default)]
+#[reflect(Component, Default)]
+struct Health {
+    hp: f32,
+}
+
+#[derive(Component, Reflect, Default)]
+#[reflect(Component, Default)]
+struct Target;
+
+#[derive(Resource, Reflect, Default)]
+#[reflect(Resource, Default)]
+struct Score {
+    points: i64,
+}
+
+/// A component handle kept in state reaches another entity from a script
+/// the walk placed in the parallel phase: writing through it is an error
+/// at the line, the state is kept, and the advice works.
 #[test]
-fn reaching_the_world_from_the_parallel_phase_is_an_error_at_the_line() {
-    #[derive(Component, Reflect, Default)]
-    #[reflect(Component, Default)]
-    struct Health {
-        hp: f32,
-    }
+fn writing_another_entity_from_the_parallel_phase_is_an_error_at_the_line() {
     let mut h = Harness::with(RhaiPlugin::default(), |app| {
-        app.register_type::<Health>().insert_resource(batches(2));
+        app.register_type::<Health>()
+            .register_type::<Target>()
+            .insert_resource(batches(2));
     });
+    let target = h.app.world_mut().spawn((Target, Health { hp: 100.0 })).id();
     h.write(
         "scripts/held.rhai",
-        "let health = ();\nlet n = 0;\nfn init() { let me = entity(); health = me[\"Heal\" + \"th\"]; }\nfn on_update() {\n    n += 1;\n    health.hp -= 1.0;\n}\n",
+        "let health = ();\nlet n = 0;\nfn init() { health = query_one(\"Target\")[\"Heal\" + \"th\"]; }\nfn on_update() {\n    n += 1;\n    health.hp -= 1.0;\n}\n",
     );
-    let entities: Vec<Entity> = (0..4)
-        .map(|_| {
-            let world = h.app.world_mut();
-            let script = world.resource::<AssetServer>().load("scripts/held.rhai");
-            world.spawn((Script::new(script), Health { hp: 10.0 })).id()
-        })
-        .collect();
+    let entities: Vec<Entity> = (0..4).map(|_| h.spawn("scripts/held.rhai")).collect();
     for entity in &entities {
         h.run_until_ready(*entity);
     }
@@ -365,12 +376,13 @@ fn reaching_the_world_from_the_parallel_phase_is_an_error_at_the_line() {
         assert_eq!(error.location().line, Some(6), "{error}");
         let message = error.to_string();
         assert!(
-            message.contains("ParallelUpdate::sequential_scripts"),
+            message.contains("Health of entity")
+                && message.contains("ParallelUpdate::sequential_scripts"),
             "{message}"
         );
     }
+    assert_eq!(h.app.world().get::<Health>(target).unwrap().hp, 100.0);
     for entity in &entities {
-        assert_eq!(h.app.world().get::<Health>(*entity).unwrap().hp, 10.0);
         assert!(
             h.state::<i64>(*entity, "n").unwrap() >= 2,
             "the state is kept"
@@ -386,7 +398,141 @@ fn reaching_the_world_from_the_parallel_phase_is_an_error_at_the_line() {
     let failed = h.errors().len();
     h.updates(2);
     assert_eq!(h.errors().len(), failed, "{:?}", &h.errors()[failed..]);
-    for entity in &entities {
-        assert_eq!(h.app.world().get::<Health>(*entity).unwrap().hp, 8.0);
+    assert_eq!(h.app.world().get::<Health>(target).unwrap().hp, 92.0);
+}
+
+/// Reaches its own components through reflection (reading back its own
+/// writes, whole and by field), another entity's and a resource.
+const HEALER: &str = r#"let id = 0;
+let target = ();
+let seen = [];
+fn init() { target = query_one("Target"); }
+fn on_update(dt) {
+    let me = entity();
+    me.Health.hp -= 1.0 + id;
+    if me.Health.hp != me.Health.value().hp { throw "a call must see its own write"; }
+    me.Health = #{ hp: me.Health.hp * 0.5 };
+    seen.push(me.Health.hp + target.Health.hp + resource("Score").points);
+    if seen.len() > 4 { seen.remove(0); }
+    if me.has("Health") && !me.exists() { throw "exists"; }
+}
+"#;
+
+fn run_healers(parallel: ParallelUpdate, frames: usize) -> (Vec<(f32, Vec<f64>)>, Harness) {
+    let mut h = Harness::with(RhaiPlugin::default(), |app| {
+        app.register_type::<Health>()
+            .register_type::<Target>()
+            .register_type::<Score>()
+            .insert_resource(Score { points: 7 })
+            .insert_resource(parallel);
+    });
+    h.app.world_mut().spawn((Target, Health { hp: 1000.0 }));
+    h.write("scripts/healer.rhai", HEALER);
+    let script = h.load("scripts/healer.rhai");
+    let entities: Vec<Entity> = (0..40_i64)
+        .map(|id| {
+            let script = Script::new(script.clone()).with_prop("id", id);
+            let health = Health {
+                hp: 100.0 * id as f32,
+            };
+            h.app.world_mut().spawn((script, health)).id()
+        })
+        .collect();
+    h.run_until("every healer to start", |world| {
+        (entities.iter()).all(|entity| {
+            world
+                .get::<ScriptState>(*entity)
+                .is_some_and(ScriptState::is_ready)
+        })
+    });
+    h.updates(frames);
+    let outcome = (entities.iter())
+        .map(|entity| {
+            let hp = h.app.world().get::<Health>(*entity).unwrap().hp;
+            (hp, h.state::<Vec<f64>>(*entity, "seen").unwrap())
+        })
+        .collect();
+    (outcome, h)
+}
+
+#[test]
+fn a_listed_script_reaches_components_in_the_parallel_phase_as_in_the_sequential_one() {
+    let sequential = ParallelUpdate {
+        enabled: false,
+        ..default()
+    };
+    let (expected, h) = run_healers(sequential, 5);
+    assert!(h.errors().is_empty(), "{:?}", h.errors());
+    assert!(
+        expected[3].0 != 300.0 && expected[3].1.len() == 4,
+        "{:?}",
+        expected[3]
+    );
+
+    for count in [1, 3, 41] {
+        let listed = ParallelUpdate {
+            parallel_scripts: vec!["scripts/healer.rhai".to_owned()],
+            ..batches(count)
+        };
+        let (outcome, h) = run_healers(listed, 5);
+        assert!(h.errors().is_empty(), "{count} batches: {:?}", h.errors());
+        let phase = h.compiled("scripts/healer.rhai").update_phase().cloned();
+        let Some(UpdatePhase::ParallelIfListed(why)) = phase else {
+            panic!("healer.rhai reaches components through reflection: {phase:?}");
+        };
+        assert!(why.contains("Health") && why.contains("line 7"), "{why}");
+        assert!(
+            outcome == expected,
+            "{count} batches differ from the sequential phase: {:?} against {:?}",
+            outcome[3],
+            expected[3]
+        );
     }
+}
+
+/// In the parallel phase a listed script writes only its own entity's
+/// components: a resource write is an error at its line, the state and the
+/// resource are kept; not listed, the same script runs sequentially.
+#[test]
+fn a_listed_script_that_writes_a_resource_errs_at_the_line() {
+    let mut h = Harness::with(RhaiPlugin::default(), |app| {
+        app.register_type::<Score>()
+            .init_resource::<Score>()
+            .insert_resource(ParallelUpdate {
+                parallel_scripts: vec!["scripts/scorer.rhai".to_owned()],
+                ..batches(2)
+            });
+    });
+    h.write(
+        "scripts/scorer.rhai",
+        "let n = 0;\nfn on_update() {\n    n += 1;\n    let score = resource(\"Score\");\n    score.points += 1;\n}\n",
+    );
+    let entities: Vec<Entity> = (0..4).map(|_| h.spawn("scripts/scorer.rhai")).collect();
+    for entity in &entities {
+        h.run_until_ready(*entity);
+    }
+    h.updates(2);
+    let errors = h.errors().to_vec();
+    assert!(errors.len() >= 2 * entities.len(), "{errors:?}");
+    for error in &errors {
+        assert_eq!(error.location().line, Some(5), "{error}");
+        assert!(error.to_string().contains("the resource Score"), "{error}");
+    }
+    assert_eq!(h.app.world().resource::<Score>().points, 0);
+    for entity in &entities {
+        assert!(
+            h.state::<i64>(*entity, "n").unwrap() >= 2,
+            "the state is kept"
+        );
+    }
+
+    (h.app
+        .world_mut()
+        .resource_mut::<ParallelUpdate>()
+        .parallel_scripts)
+        .clear();
+    let failed = h.errors().len();
+    h.updates(2);
+    assert_eq!(h.errors().len(), failed, "{:?}", &h.errors()[failed..]);
+    assert_eq!(h.app.world().resource::<Score>().points, 8);
 }

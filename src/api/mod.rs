@@ -150,7 +150,9 @@ impl ScriptApi {
     /// the whole world at once and so the sequential `on_update` phase
     /// (see [`ParallelUpdate`](crate::ParallelUpdate)): they write other
     /// entities or trigger observers at once, or reach components through
-    /// reflection.
+    /// reflection. (`insert` and `remove` are not among them: in the
+    /// parallel phase they apply after it, and their names are also
+    /// arrays' and maps' methods, which the walk cannot tell apart.)
     pub(crate) fn sequential_functions(self) -> &'static [(&'static str, usize)] {
         match self {
             Self::Transform => &[("set_transform", 2)],
@@ -158,9 +160,6 @@ impl ScriptApi {
             Self::Ecs => &[
                 ("has", 2),
                 ("exists", 1),
-                ("insert", 2),
-                ("insert", 3),
-                ("remove", 2),
                 ("resource", 1),
                 ("query", 1),
                 ("query", 2),
@@ -171,6 +170,16 @@ impl ScriptApi {
                 ("value", 1),
             ],
             Self::Entity | Self::Math | Self::Time | Self::Timers | Self::Input => &[],
+        }
+    }
+
+    /// Those of [`ScriptApi::sequential_functions`] that only read through
+    /// reflection: scripts listed in `ParallelUpdate::parallel_scripts`
+    /// may call them in the parallel phase.
+    pub(crate) fn reflection_reads(self) -> &'static [(&'static str, usize)] {
+        match self {
+            Self::Ecs => &[("has", 2), ("exists", 1), ("resource", 1), ("value", 1)],
+            _ => &[],
         }
     }
 

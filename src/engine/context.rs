@@ -28,11 +28,13 @@
 // a thread-local pointer for the duration of a call.
 #![allow(unsafe_code)]
 
+use std::any::TypeId;
 use std::cell::Cell;
 use std::ptr::NonNull;
 
 use bevy::ecs::world::CommandQueue;
 use bevy::prelude::*;
+use bevy::reflect::PartialReflect;
 use rhai::{Dynamic, EvalAltResult, EvalContext};
 
 use crate::script::constants::ScriptConstants;
@@ -134,8 +136,28 @@ pub(crate) struct PhaseCall<'w> {
 pub(crate) struct PhaseChanges {
     /// The running entity's `Transform`, as its calls last wrote it.
     pub(crate) transform: Option<Transform>,
+    /// The running entity's other components that its calls wrote through
+    /// reflection, as they last wrote them.
+    pub(crate) components: Vec<WrittenComponent>,
     /// Everything else, in the order the calls asked for it.
     pub(crate) commands: CommandQueue,
+}
+
+/// A component a call in the parallel phase wrote through reflection: a
+/// copy of the running entity's, applied over it after the phase.
+pub(crate) struct WrittenComponent {
+    pub(crate) type_id: TypeId,
+    pub(crate) reflect: ReflectComponent,
+    pub(crate) value: Box<dyn PartialReflect>,
+}
+
+impl PhaseChanges {
+    /// The running entity's component `type_id` as its calls wrote it.
+    pub(crate) fn written(&mut self, type_id: TypeId) -> Option<&mut dyn PartialReflect> {
+        (self.components.iter_mut())
+            .find(|written| written.type_id == type_id)
+            .map(|written| written.value.as_mut())
+    }
 }
 
 /// [`run_with_timers`] for a call in the parallel phase: native functions
@@ -187,6 +209,15 @@ fn lend_phase<R>(
     // until `_restore` drops, so no second `&mut` exists.
     let phase = unsafe { phase.as_mut() };
     Some(Ok(f(phase, entity)))
+}
+
+/// In the parallel phase, lends `f` the world as it was when the phase
+/// began, the running entity and what its calls changed; `None` outside
+/// the phase.
+pub(crate) fn with_phase<R>(
+    f: impl FnOnce(&World, Entity, &mut PhaseChanges) -> R,
+) -> Option<Result<R, Box<EvalAltResult>>> {
+    lend_phase(|phase, entity| f(phase.world, entity, phase.changes))
 }
 
 /// Reads the world on behalf of the running entity: the world as it is,

@@ -13,8 +13,9 @@ use bevy::prelude::*;
 use rhai::Engine;
 
 pub(crate) use context::{
-    PhaseCall, PhaseChanges, apply_or_defer, own_transform, read_world, run_in_context,
-    run_in_phase, run_with_timers, set_own_transform, with_script_timers,
+    PhaseCall, PhaseChanges, WrittenComponent, apply_or_defer, own_transform, read_world,
+    run_in_context, run_in_phase, run_with_timers, set_own_transform, with_phase,
+    with_script_timers,
 };
 pub use context::{script_entity, with_script_commands, with_script_entity, with_script_world};
 pub use limits::ScriptLimits;

@@ -21,7 +21,9 @@ use super::current_errors::ErrorPlace;
 use super::dispatch::{CallSite, call_with_arity, put_slots};
 use super::state::{Script, ScriptSlot, ScriptState, Slots};
 use crate::api::ScriptApi;
-use crate::engine::{PhaseCall, PhaseChanges, RhaiEngine, ScriptLimits, run_in_phase};
+use crate::engine::{
+    PhaseCall, PhaseChanges, RhaiEngine, ScriptLimits, WrittenComponent, run_in_phase,
+};
 use crate::script::hooks::ON_UPDATE;
 use crate::script::parallel::ParallelPolicy;
 use crate::script::timers::Timers;
@@ -34,16 +36,19 @@ use crate::script::{CompiledScript, ScriptError, ScriptLocation, UpdatePhase};
 /// fire with it) runs first on the threads of Bevy's compute task pool
 /// (which `TaskPoolPlugin` sizes, in `MinimalPlugins` and `DefaultPlugins`,
 /// whichever schedule executor the app chose) and on the thread that runs
-/// the schedule; the other entities follow on the schedule's thread. Whether a script can run in parallel is found from its code,
-/// once per version: [`CompiledScript::update_phase`] says where and why.
+/// the schedule; the other entities follow on the schedule's thread.
+/// Whether a script can run in parallel is found from its code, once per
+/// version: [`CompiledScript::update_phase`] says where and why.
 ///
 /// In the parallel phase a script reads and writes its own state and its
 /// own `Transform`, reads other entities and resources as they were when
 /// the phase began, and spawns, despawns and sends events and messages
 /// through commands applied after the phase in entity order. Scripts that
-/// call functions the app registered, reach components through reflection
-/// (`me.Health`, `query`, `resource`), write another entity's transform or
-/// trigger events at once run in the sequential phase, as without this.
+/// call functions the app registered, query, insert or remove components,
+/// write another entity's transform or trigger events at once run in the
+/// sequential phase, as without this; so do scripts that reach components
+/// through reflection (`me.Health`, `has`, `resource`), unless listed in
+/// [`ParallelUpdate::parallel_scripts`].
 #[derive(Resource, Clone, Debug)]
 pub struct ParallelUpdate {
     /// Whether `on_update` may run in parallel at all.
@@ -60,6 +65,15 @@ pub struct ParallelUpdate {
     /// Scripts (asset paths) whose `on_update` always runs in the
     /// sequential phase.
     pub sequential_scripts: Vec<String>,
+    /// Scripts (asset paths) whose `on_update` runs in the parallel phase
+    /// although it reaches components through reflection
+    /// ([`UpdatePhase::ParallelIfListed`]). There such a script reads
+    /// other entities' components and resources as they were when the
+    /// phase began, reads its own entity's as its calls wrote them, and
+    /// writes only its own entity's: writing another entity's component
+    /// or a resource is an error at the script's line. Its writes are
+    /// applied after the phase, in entity order.
+    pub parallel_scripts: Vec<String>,
 }
 
 impl Default for ParallelUpdate {
@@ -69,6 +83,7 @@ impl Default for ParallelUpdate {
             min_entities: 512,
             batches: None,
             sequential_scripts: Vec::new(),
+            parallel_scripts: Vec::new(),
         }
     }
 }
@@ -83,14 +98,19 @@ impl UpdatePolicy {
     /// need the sequential phase, and so do the `components` reached by
     /// reflection.
     pub(crate) fn new(engine: &Engine, api: &[ScriptApi], components: Vec<String>) -> Self {
+        let owned = |functions: &[(&str, usize)]| -> Vec<(String, usize)> {
+            (functions.iter())
+                .map(|(name, arity)| ((*name).to_owned(), *arity))
+                .collect()
+        };
         let mut functions = crate::api::app_functions(engine);
+        let mut reads = Vec::new();
         for group in api {
-            functions.extend(
-                (group.sequential_functions().iter())
-                    .map(|(name, arity)| ((*name).to_owned(), *arity)),
-            );
+            functions.extend(owned(group.sequential_functions()));
+            reads.extend(owned(group.reflection_reads()));
         }
-        Self(Arc::new(ParallelPolicy::new(functions, components)))
+        let policy = ParallelPolicy::new(functions, components).with_reflection_reads(reads);
+        Self(Arc::new(policy))
     }
 }
 
@@ -289,6 +309,8 @@ fn put_back(
 struct TaskOutcome {
     /// Entities' `Transform`s as their calls left them, in entity order.
     transforms: Vec<(Entity, Transform)>,
+    /// Components they wrote through reflection, in entity order.
+    components: Vec<(Entity, WrittenComponent)>,
     /// Their commands, in entity order.
     commands: CommandQueue,
     /// What the calls reported, in the order it happened.
@@ -364,11 +386,13 @@ fn runs_in_parallel(slots: &Slots, policy: &ParallelPolicy, settings: &ParallelU
         if compiled.on_update_arity().is_none() && slot.timers.is_empty() {
             return true;
         }
-        matches!(compiled.update_phase_under(policy), UpdatePhase::Parallel)
-            && !settings
-                .sequential_scripts
-                .iter()
-                .any(|path| path == compiled.path())
+        let listed = |paths: &[String]| paths.iter().any(|path| path == compiled.path());
+        let allowed = match compiled.update_phase_under(policy) {
+            UpdatePhase::Parallel => true,
+            UpdatePhase::ParallelIfListed(_) => listed(&settings.parallel_scripts),
+            UpdatePhase::Sequential(_) => false,
+        };
+        allowed && !listed(&settings.sequential_scripts)
     })
 }
 
@@ -452,6 +476,7 @@ fn run_batch(
         reports: Vec::new(),
     };
     let mut transforms = Vec::new();
+    let mut components = Vec::new();
     let mut skipped = None;
     let mut ran = 0;
     for (index, ((entity, slots), in_phase)) in batch.iter_mut().zip(in_phase).enumerate() {
@@ -470,9 +495,11 @@ fn run_batch(
         if let Some(transform) = task.changes.transform.take() {
             transforms.push((*entity, transform));
         }
+        components.extend((task.changes.components.drain(..)).map(|written| (*entity, written)));
     }
     TaskOutcome {
         transforms,
+        components,
         commands: std::mem::take(&mut task.changes.commands),
         reports: task.reports,
         skipped,
@@ -486,6 +513,14 @@ fn apply_outcome(world: &mut World, mut outcome: TaskOutcome) {
     for (entity, transform) in outcome.transforms {
         if let Some(mut current) = world.get_mut::<Transform>(entity) {
             *current = transform;
+        }
+    }
+    for (entity, written) in outcome.components {
+        // Nothing removes components during the phase: this is a guard.
+        if let Ok(entity) = world.get_entity_mut(entity)
+            && written.reflect.contains(entity.as_readonly())
+        {
+            written.reflect.apply(entity, written.value.as_ref());
         }
     }
     for report in outcome.reports {

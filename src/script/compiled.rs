@@ -772,6 +772,13 @@ impl CompiledScript {
                         self.path
                     );
                 }
+                UpdatePhase::ParallelIfListed(reason) => {
+                    debug!(
+                        "{}: on_update runs in the sequential phase unless the script is \
+                         listed in ParallelUpdate::parallel_scripts: it {reason}",
+                        self.path
+                    );
+                }
             }
             phase
         })

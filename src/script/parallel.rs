@@ -10,6 +10,13 @@
 //! know. A script runs in the parallel phase when nothing its `on_update`
 //! (or a timer callback) can reach calls one of those, `eval`, or a
 //! function through a pointer that may be one of those.
+//!
+//! Reaching components through reflection (`me.Health`, `has`, `exists`,
+//! `value`, `resource`) is allowed there only for the scripts the app
+//! lists in `ParallelUpdate::parallel_scripts`: in the parallel phase
+//! those read other entities and resources as they were when the phase
+//! began, and write only their own entity's components, which a script
+//! running sequentially need not do.
 
 use std::collections::HashSet;
 
@@ -24,6 +31,9 @@ pub(crate) struct ParallelPolicy {
     /// Native functions, by name and number of arguments (`this` counts),
     /// that need the sequential phase.
     sequential_functions: HashSet<(String, usize)>,
+    /// Those of `sequential_functions` that only read through
+    /// reflection: allowed for listed scripts (see the module docs).
+    reflection_reads: HashSet<(String, usize)>,
     /// Component names scripts reach through reflection: `me.Health`,
     /// `me["Health"]`.
     component_names: HashSet<String>,
@@ -38,8 +48,18 @@ impl ParallelPolicy {
     ) -> Self {
         Self {
             sequential_functions: functions.into_iter().collect(),
+            reflection_reads: HashSet::new(),
             component_names: components.into_iter().collect(),
         }
+    }
+
+    /// This policy, with calls to `functions` allowed for listed scripts.
+    pub(crate) fn with_reflection_reads(
+        mut self,
+        functions: impl IntoIterator<Item = (String, usize)>,
+    ) -> Self {
+        self.reflection_reads.extend(functions);
+        self
     }
 }
 
@@ -53,12 +73,49 @@ pub enum UpdatePhase {
     /// In the sequential phase, for the reason given (what the code calls,
     /// and where).
     Sequential(String),
+    /// In the sequential phase unless the app lists the script in
+    /// `ParallelUpdate::parallel_scripts`: it reaches components through
+    /// reflection, for the reason given (see `ParallelUpdate`).
+    ParallelIfListed(String),
 }
 
-/// Reasons a walk stops at, by priority.
+/// What keeps a script out of the parallel phase, and where.
 struct Blocked {
     what: String,
     position: Position,
+    /// Whether it is only reflection, which listing the script allows.
+    reflection: bool,
+}
+
+impl Blocked {
+    fn new(what: String, position: Position) -> Self {
+        Self {
+            what,
+            position,
+            reflection: false,
+        }
+    }
+
+    fn reflection(what: String, position: Position) -> Self {
+        Self {
+            what,
+            position,
+            reflection: true,
+        }
+    }
+
+    /// `what`, and where in the file when known.
+    fn describe(self) -> String {
+        if self.position.is_none() {
+            return self.what;
+        }
+        format!(
+            "{} (line {}, column {})",
+            self.what,
+            self.position.line().unwrap_or(0),
+            self.position.position().unwrap_or(0)
+        )
+    }
 }
 
 /// Where the `on_update` of the script `ast` (importing `modules`) runs.
@@ -67,21 +124,16 @@ pub(crate) fn update_phase(
     modules: Option<&ScriptModules>,
     policy: &ParallelPolicy,
 ) -> UpdatePhase {
-    let result = walk_script(ast, policy).and_then(|()| match modules {
-        Some(modules) => modules
-            .shared_modules()
-            .try_for_each(|module| walk_module(module, policy)),
+    let mut reflection = None;
+    let result = walk_script(ast, policy, &mut reflection).and_then(|()| match modules {
+        Some(modules) => (modules.shared_modules())
+            .try_for_each(|module| walk_module(module, policy, &mut reflection)),
         None => Ok(()),
     });
-    match result {
-        Ok(()) => UpdatePhase::Parallel,
-        Err(blocked) if blocked.position.is_none() => UpdatePhase::Sequential(blocked.what),
-        Err(blocked) => UpdatePhase::Sequential(format!(
-            "{} (line {}, column {})",
-            blocked.what,
-            blocked.position.line().unwrap_or(0),
-            blocked.position.position().unwrap_or(0)
-        )),
+    match (result, reflection) {
+        (Err(blocked), _) => UpdatePhase::Sequential(blocked.describe()),
+        (Ok(()), Some(blocked)) => UpdatePhase::ParallelIfListed(blocked.describe()),
+        (Ok(()), None) => UpdatePhase::Parallel,
     }
 }
 
@@ -100,14 +152,20 @@ struct Calls {
     pointers: Vec<(Option<String>, Position)>,
 }
 
-fn walk_script(ast: &AST, policy: &ParallelPolicy) -> Result<(), Blocked> {
+/// Walks what the `on_update` of `ast` can reach; the first reflection
+/// it meets goes to `reflection`.
+fn walk_script(
+    ast: &AST,
+    policy: &ParallelPolicy,
+    reflection: &mut Option<Blocked>,
+) -> Result<(), Blocked> {
     let arities: HashSet<(&str, usize)> = (ast.iter_fn_def())
         .map(|function| (function.name.as_str(), function.params.len()))
         .collect();
     let defined = |name: &str, arity: usize| arities.contains(&(name, arity));
     // Timer callbacks may be set up anywhere (often in `init`): gather the
     // names every function and the top level give `after` and `every`.
-    let everything = calls_of(ast, policy, &defined, false)?;
+    let everything = calls_of(ast, policy, &defined, None)?;
     let mut frontier: HashSet<(String, usize)> = timer_roots(&everything.timers).collect();
     frontier.extend([(ON_UPDATE.to_owned(), 0), (ON_UPDATE.to_owned(), 1)]);
     if everything.dynamic {
@@ -128,10 +186,7 @@ fn walk_script(ast: &AST, policy: &ParallelPolicy) -> Result<(), Blocked> {
                     .then(|| format!("makes a pointer to {target}(), which needs the whole world")),
             };
             if let Some(what) = blocked {
-                return Err(Blocked {
-                    what,
-                    position: *position,
-                });
+                return Err(Blocked::new(what, *position));
             }
         }
     }
@@ -148,7 +203,7 @@ fn walk_script(ast: &AST, policy: &ParallelPolicy) -> Result<(), Blocked> {
             }
         }
         let step = AST::new(Vec::new(), step);
-        frontier = calls_of(&step, policy, &defined, true)?.script;
+        frontier = calls_of(&step, policy, &defined, Some(&mut *reflection))?.script;
     }
     Ok(())
 }
@@ -162,23 +217,28 @@ fn timer_roots(names: &[String]) -> impl Iterator<Item = (String, usize)> + '_ {
 
 /// Every function of a module (and of the modules it imports) counts: the
 /// walk does not follow calls into modules one by one.
-fn walk_module(module: &Module, policy: &ParallelPolicy) -> Result<(), Blocked> {
+fn walk_module(
+    module: &Module,
+    policy: &ParallelPolicy,
+    reflection: &mut Option<Blocked>,
+) -> Result<(), Blocked> {
     let functions = AST::new(Vec::new(), module.clone());
-    calls_of(&functions, policy, &|_, _| true, true)?;
+    calls_of(&functions, policy, &|_, _| true, Some(&mut *reflection))?;
     for (_, sub_module) in module.iter_sub_modules() {
-        walk_module(sub_module, policy)?;
+        walk_module(sub_module, policy, reflection)?;
     }
     Ok(())
 }
 
 /// Walks `ast` for what it calls. With `check`, a call that needs the
-/// sequential phase stops the walk; without, only the timers, script calls
-/// and function pointers are gathered.
+/// sequential phase stops the walk, and the first use of reflection goes
+/// to `check`; without, only the timers, script calls and function
+/// pointers are gathered.
 fn calls_of(
     ast: &AST,
     policy: &ParallelPolicy,
     defined: &dyn Fn(&str, usize) -> bool,
-    check: bool,
+    mut check: Option<&mut Option<Blocked>>,
 ) -> Result<Calls, Blocked> {
     let mut calls = Calls::default();
     let mut blocked: Option<Blocked> = None;
@@ -215,24 +275,28 @@ fn calls_of(
             Some(ASTNode::Expr(Expr::Property(property, position)))
                 if policy.component_names.contains(property.2.as_str()) =>
             {
-                Some(Blocked {
-                    what: format!("reaches the component {} through reflection", property.2),
-                    position: *position,
-                })
+                Some(Blocked::reflection(
+                    format!("reaches the component {} through reflection", property.2),
+                    *position,
+                ))
             }
             Some(ASTNode::Expr(Expr::Index(index, _, position))) => match &index.rhs {
                 Expr::StringConstant(name, _) if policy.component_names.contains(name.as_str()) => {
-                    Some(Blocked {
-                        what: format!("reaches the component {name} through reflection"),
-                        position: *position,
-                    })
+                    Some(Blocked::reflection(
+                        format!("reaches the component {name} through reflection"),
+                        *position,
+                    ))
                 }
                 _ => None,
             },
             _ => None,
         };
-        match found {
-            Some(found) if check => {
+        match (found, check.as_deref_mut()) {
+            (Some(found), Some(reflection)) if found.reflection => {
+                reflection.get_or_insert(found);
+                true
+            }
+            (Some(found), Some(_)) => {
                 blocked = Some(found);
                 false
             }
@@ -262,10 +326,10 @@ fn visit_call(
         return None;
     }
     if name == "eval" {
-        return Some(Blocked {
-            what: "calls eval, which may run anything".to_owned(),
+        return Some(Blocked::new(
+            "calls eval, which may run anything".to_owned(),
             position,
-        });
+        ));
     }
     if DYNAMIC_CALLS.contains(&name) {
         calls.dynamic = true;
@@ -288,13 +352,19 @@ fn visit_call(
         calls.script.insert((name.to_owned(), arity));
         return None;
     }
-    policy
-        .sequential_functions
-        .contains(&(name.to_owned(), arity))
-        .then(|| Blocked {
-            what: format!("calls {name}() with {arity} argument(s), which needs the whole world"),
+    let key = (name.to_owned(), arity);
+    if policy.reflection_reads.contains(&key) {
+        return Some(Blocked::reflection(
+            format!("calls {name}() with {arity} argument(s), which reads through reflection"),
             position,
-        })
+        ));
+    }
+    policy.sequential_functions.contains(&key).then(|| {
+        Blocked::new(
+            format!("calls {name}() with {arity} argument(s), which needs the whole world"),
+            position,
+        )
+    })
 }
 
 #[cfg(test)]
@@ -305,9 +375,14 @@ mod tests {
 
     fn phase(source: &str) -> UpdatePhase {
         let policy = ParallelPolicy::new(
-            [("heal".to_owned(), 1), ("set_transform".to_owned(), 2)],
+            [
+                ("heal".to_owned(), 1),
+                ("set_transform".to_owned(), 2),
+                ("has".to_owned(), 2),
+            ],
             ["Health".to_owned()],
-        );
+        )
+        .with_reflection_reads([("has".to_owned(), 2)]);
         let ast = Engine::new().compile(source).expect("compiles");
         update_phase(&ast, None, &policy)
     }
@@ -315,7 +390,7 @@ mod tests {
     fn sequential(source: &str) -> String {
         match phase(source) {
             UpdatePhase::Sequential(reason) => reason,
-            UpdatePhase::Parallel => panic!("expected sequential: {source}"),
+            other => panic!("expected sequential, got {other:?}: {source}"),
         }
     }
 
@@ -367,8 +442,21 @@ mod tests {
         sequential("fn on_update(name) { let f = Fn(name); f.call() }");
         // A timer callback runs in the update pass too.
         sequential("fn init() { every(1.0, \"tick\") } fn on_update() {} fn tick() { heal(1) }");
-        sequential("fn on_update() { let e = 1; e.Health.hp -= 1.0; }");
-        sequential("fn on_update() { let e = 1; e[\"Health\"] }");
+        // Reflection keeps a script sequential unless the app lists it.
+        let listed = |source: &str| match phase(source) {
+            UpdatePhase::ParallelIfListed(reason) => reason,
+            other => panic!("expected parallel if listed, got {other:?}: {source}"),
+        };
+        let reason = listed("fn on_update() {\n  let e = 1;\n  e.Health.hp -= 1.0;\n}");
+        assert!(
+            reason.contains("Health") && reason.contains("line 3"),
+            "{reason}"
+        );
+        listed("fn on_update() { let e = 1; e[\"Health\"] }");
+        listed("fn on_update() { let e = 1; e.has(\"Health\") }");
+        // Listing lifts reflection only: anything else still counts.
+        let reason = sequential("fn on_update() { let e = 1; e.Health.hp -= 1.0; heal(1); }");
+        assert!(reason.contains("heal()"), "{reason}");
         assert_eq!(
             phase("fn on_update() { let m = #{ hp: 1 }; m.hp += 1; m[\"hp\"] }"),
             UpdatePhase::Parallel

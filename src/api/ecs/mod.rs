@@ -29,6 +29,7 @@ mod access;
 mod convert;
 mod query;
 
+use std::any::TypeId;
 use std::fmt;
 use std::sync::Arc;
 
@@ -43,7 +44,9 @@ pub(crate) use query::ScriptQueries;
 use super::ScriptResult;
 use super::entity::{SpawnedByScript, script_path, take_spawn};
 use crate::asset::{RhaiScript, ScriptExtensions};
-use crate::engine::with_script_world;
+use crate::engine::{
+    PhaseChanges, WrittenComponent, apply_or_defer, read_world, with_phase, with_script_world,
+};
 use crate::runtime::Script;
 use access::{Kind, Resolved};
 use convert::Registry;
@@ -88,11 +91,59 @@ impl fmt::Debug for ResourceRef {
 }
 
 /// What the two live handles share: reading and writing the value they
-/// point at, whole or one field.
+/// point at, whole or one field, at once or in the parallel phase (see
+/// [`ParallelUpdate::parallel_scripts`](crate::ParallelUpdate)).
 trait LiveHandle: Clone + Send + Sync + 'static {
     fn read(&self, world: &World, field: Option<&str>) -> ScriptResult<Dynamic>;
     fn write(&self, world: &mut World, field: Option<&str>, value: &Dynamic) -> ScriptResult<()>;
+    /// [`LiveHandle::read`] in the parallel phase, for a call of `own`
+    /// whose writes so far are `changes`.
+    fn read_in_phase(
+        &self,
+        world: &World,
+        own: Entity,
+        changes: &mut PhaseChanges,
+        field: Option<&str>,
+    ) -> ScriptResult<Dynamic>;
+    /// [`LiveHandle::write`] in the parallel phase.
+    fn write_in_phase(
+        &self,
+        world: &World,
+        own: Entity,
+        changes: &mut PhaseChanges,
+        field: Option<&str>,
+        value: &Dynamic,
+    ) -> ScriptResult<()>;
     fn describe(&self) -> String;
+}
+
+/// Reads `handle`: in the parallel phase as the phase sees it.
+fn read_handle(handle: &impl LiveHandle, field: Option<&str>) -> ScriptResult<Dynamic> {
+    if let Some(result) =
+        with_phase(|world, own, changes| handle.read_in_phase(world, own, changes, field))
+    {
+        return result?;
+    }
+    with_script_world(|world, _| handle.read(world, field))?
+}
+
+/// Writes `handle`: at once, or in the parallel phase into the running
+/// entity's copy of its component.
+fn write_handle(
+    handle: &impl LiveHandle,
+    field: Option<&str>,
+    value: &Dynamic,
+) -> ScriptResult<()> {
+    if let Some(result) = with_phase(|world, own, changes| {
+        let value = resolve_handles_in_phase(world, own, changes, value)?;
+        handle.write_in_phase(world, own, changes, field, &value)
+    }) {
+        return result?;
+    }
+    with_script_world(|world, _| {
+        let value = resolve_handles(world, value)?;
+        handle.write(world, field, &value)
+    })?
 }
 
 impl LiveHandle for ComponentRef {
@@ -102,6 +153,68 @@ impl LiveHandle for ComponentRef {
 
     fn write(&self, world: &mut World, field: Option<&str>, value: &Dynamic) -> ScriptResult<()> {
         write_on(world, self.entity, &self.resolved, field, value)
+    }
+
+    fn read_in_phase(
+        &self,
+        world: &World,
+        own: Entity,
+        changes: &mut PhaseChanges,
+        field: Option<&str>,
+    ) -> ScriptResult<Dynamic> {
+        let name = self.resolved.target.name;
+        if self.entity == own {
+            if self.resolved.target.type_id == TypeId::of::<Transform>()
+                && let Some(transform) = &changes.transform
+            {
+                return read_value(transform, name, field);
+            }
+            if let Some(written) = changes.written(self.resolved.target.type_id) {
+                return read_value(written, name, field);
+            }
+        }
+        self.read(world, field)
+    }
+
+    fn write_in_phase(
+        &self,
+        world: &World,
+        own: Entity,
+        changes: &mut PhaseChanges,
+        field: Option<&str>,
+        value: &Dynamic,
+    ) -> ScriptResult<()> {
+        let resolved = &self.resolved;
+        check_writable(resolved)?;
+        let name = resolved.target.name;
+        let entity = self.entity;
+        if entity != own {
+            return Err(not_own_in_phase(&format!("{name} of entity {entity}")));
+        }
+        let entity_ref = world.get_entity(entity).map_err(|_| gone(entity))?;
+        let current = (resolved.reflect.reflect(entity_ref))
+            .ok_or_else(|| format!("entity {entity} has no {name}"))?;
+        if resolved.target.type_id == TypeId::of::<Transform>() {
+            let mut transform = changes
+                .transform
+                .unwrap_or_else(|| *entity_ref.get::<Transform>().expect("reflected above"));
+            write_value(&mut transform, resolved, entity, field, value)?;
+            changes.transform = Some(transform);
+            return Ok(());
+        }
+        if changes.written(resolved.target.type_id).is_none() {
+            let copy = match current.reflect_clone() {
+                Ok(copy) => copy.into_partial_reflect(),
+                Err(_) => current.to_dynamic(),
+            };
+            changes.components.push(WrittenComponent {
+                type_id: resolved.target.type_id,
+                reflect: resolved.reflect.clone(),
+                value: copy,
+            });
+        }
+        let written = changes.written(resolved.target.type_id).expect("just made");
+        write_value(written, resolved, entity, field, value)
     }
 
     fn describe(&self) -> String {
@@ -120,35 +233,62 @@ impl LiveHandle for ResourceRef {
         write_on(world, entity, &self.resolved, field, value)
     }
 
+    fn read_in_phase(
+        &self,
+        world: &World,
+        _own: Entity,
+        _changes: &mut PhaseChanges,
+        field: Option<&str>,
+    ) -> ScriptResult<Dynamic> {
+        self.read(world, field)
+    }
+
+    fn write_in_phase(
+        &self,
+        _world: &World,
+        _own: Entity,
+        _changes: &mut PhaseChanges,
+        _field: Option<&str>,
+        _value: &Dynamic,
+    ) -> ScriptResult<()> {
+        Err(not_own_in_phase(&format!(
+            "the resource {}",
+            self.resolved.target.name
+        )))
+    }
+
     fn describe(&self) -> String {
         describe(self, self.resolved.target.name)
     }
 }
 
+/// In the parallel phase a script writes only its own entity's components.
+fn not_own_in_phase(what: &str) -> Box<rhai::EvalAltResult> {
+    format!(
+        "cannot write {what} in the parallel phase, where a script writes only its own \
+         entity's components: add the script's path to ParallelUpdate::sequential_scripts \
+         to run it sequentially"
+    )
+    .into()
+}
+
 /// `Health #{"hp": 3.0}`, or the handle's name when it points at nothing.
 fn describe(handle: &(impl LiveHandle + fmt::Debug), name: &str) -> String {
-    with_script_world(|world, _| handle.read(world, None))
-        .ok()
-        .and_then(Result::ok)
-        .map_or_else(
-            || format!("{handle:?} (gone)"),
-            |value| format!("{name} {value}"),
-        )
+    read_handle(handle, None).ok().map_or_else(
+        || format!("{handle:?} (gone)"),
+        |value| format!("{name} {value}"),
+    )
 }
 
 /// A handle type's field indexers, `value()` and printing.
 fn register_handle<H: LiveHandle + fmt::Debug>(engine: &mut Engine, name: &str) {
     engine
         .register_type_with_name::<H>(name)
-        .register_indexer_get(|handle: &mut H, field: &str| {
-            with_script_world(|world, _| handle.read(world, Some(field)))?
-        })
+        .register_indexer_get(|handle: &mut H, field: &str| read_handle(handle, Some(field)))
         .register_indexer_set(|handle: &mut H, field: &str, value: Dynamic| {
-            with_script_world(|world, _| handle.write(world, Some(field), &value))?
+            write_handle(handle, Some(field), &value)
         })
-        .register_fn("value", |handle: &mut H| {
-            with_script_world(|world, _| handle.read(world, None))?
-        })
+        .register_fn("value", |handle: &mut H| read_handle(handle, None))
         .register_fn("to_string", |handle: &mut H| handle.describe())
         .register_fn("to_debug", |handle: &mut H| handle.describe());
 }
@@ -157,11 +297,9 @@ fn register_handle<H: LiveHandle + fmt::Debug>(engine: &mut Engine, name: &str) 
 fn register_field<H: LiveHandle>(engine: &mut Engine, field: &str) {
     let (get, set) = (field.to_owned(), field.to_owned());
     engine
-        .register_get(field, move |handle: &mut H| {
-            with_script_world(|world, _| handle.read(world, Some(&get)))?
-        })
+        .register_get(field, move |handle: &mut H| read_handle(handle, Some(&get)))
         .register_set(field, move |handle: &mut H, value: Dynamic| {
-            with_script_world(|world, _| handle.write(world, Some(&set), &value))?
+            write_handle(handle, Some(&set), &value)
         });
 }
 
@@ -176,7 +314,7 @@ pub(super) fn register(engine: &mut Engine) {
         .register_fn("has", |entity: &mut Entity, name: &str| has(*entity, name))
         .register_fn("exists", |entity: &mut Entity| {
             let entity = *entity;
-            with_script_world(|world, _| world.get_entity(entity).is_ok())
+            read_world(|world, _| world.get_entity(entity).is_ok())
         })
         .register_fn(
             "insert",
@@ -189,7 +327,7 @@ pub(super) fn register(engine: &mut Engine) {
             remove(*entity, name)
         })
         .register_fn("resource", |name: &str| {
-            with_script_world(|world, _| -> ScriptResult<ResourceRef> {
+            read_world(|world, _| -> ScriptResult<ResourceRef> {
                 let resolved = lookup(world, Kind::Resource, name)?;
                 resource_entity(world, &resolved)?;
                 Ok(ResourceRef { resolved })
@@ -290,7 +428,7 @@ fn check_writable(resolved: &Resolved) -> ScriptResult<()> {
 }
 
 fn component_ref(entity: Entity, name: &str) -> ScriptResult<ComponentRef> {
-    with_script_world(|world, _| {
+    read_world(|world, _| {
         let resolved = lookup(world, Kind::Component, name)?;
         let entity_ref = world.get_entity(entity).map_err(|_| gone(entity))?;
         if !resolved.reflect.contains(entity_ref) {
@@ -317,31 +455,57 @@ fn set_component(entity: Entity, name: &str, value: Dynamic) -> ScriptResult<()>
     {
         return Ok(());
     }
-    with_script_world(|world, _| {
-        let value = resolve_handles(world, &value)?;
-        write_on(world, handle.entity, &handle.resolved, None, &value)
-    })?
+    write_handle(&handle, None, &value)
 }
 
 /// A value with any handles in it replaced by the values they point at.
 fn resolve_handles(world: &World, value: &Dynamic) -> ScriptResult<Dynamic> {
+    resolve_with(value, &mut |handle| match handle {
+        Handle::Component(handle) => handle.read(world, None),
+        Handle::Resource(handle) => handle.read(world, None),
+    })
+}
+
+/// [`resolve_handles`] in the parallel phase.
+fn resolve_handles_in_phase(
+    world: &World,
+    own: Entity,
+    changes: &mut PhaseChanges,
+    value: &Dynamic,
+) -> ScriptResult<Dynamic> {
+    resolve_with(value, &mut |handle| match handle {
+        Handle::Component(handle) => handle.read_in_phase(world, own, changes, None),
+        Handle::Resource(handle) => handle.read_in_phase(world, own, changes, None),
+    })
+}
+
+enum Handle<'a> {
+    Component(&'a ComponentRef),
+    Resource(&'a ResourceRef),
+}
+
+/// `value` with each handle in it replaced by what `read` gives for it.
+fn resolve_with(
+    value: &Dynamic,
+    read: &mut dyn FnMut(Handle<'_>) -> ScriptResult<Dynamic>,
+) -> ScriptResult<Dynamic> {
     if let Some(handle) = value.read_lock::<ComponentRef>() {
-        return handle.read(world, None);
+        return read(Handle::Component(&handle));
     }
     if let Some(handle) = value.read_lock::<ResourceRef>() {
-        return handle.read(world, None);
+        return read(Handle::Resource(&handle));
     }
     if let Some(map) = value.read_lock::<Map>() {
         let mut resolved = Map::new();
         for (key, item) in map.iter() {
-            resolved.insert(key.clone(), resolve_handles(world, item)?);
+            resolved.insert(key.clone(), resolve_with(item, read)?);
         }
         return Ok(resolved.into());
     }
     if let Some(items) = value.read_lock::<Array>() {
         return items
             .iter()
-            .map(|item| resolve_handles(world, item))
+            .map(|item| resolve_with(item, read))
             .collect::<ScriptResult<Array>>()
             .map(Into::into);
     }
@@ -396,7 +560,15 @@ fn read_on(
         .reflect
         .reflect(entity_ref)
         .ok_or_else(|| format!("entity {entity} has no {name}"))?;
-    let value = value.as_partial_reflect();
+    read_value(value.as_partial_reflect(), name, field_name)
+}
+
+/// Component `name`'s `value`, whole or one field, as a Rhai value.
+fn read_value(
+    value: &dyn PartialReflect,
+    name: &str,
+    field_name: Option<&str>,
+) -> ScriptResult<Dynamic> {
     match field_name {
         None => Ok(convert::to_dynamic(value)),
         Some(field_name) => field(value, field_name)
@@ -419,7 +591,25 @@ fn write_on(
         .reflect
         .reflect_mut(entity_mut)
         .ok_or_else(|| format!("entity {entity} has no {name}"))?;
-    let value = value.as_partial_reflect_mut();
+    write_value(
+        value.as_partial_reflect_mut(),
+        resolved,
+        entity,
+        field_name,
+        new,
+    )
+}
+
+/// Writes `new` into `value`, entity `entity`'s component, whole or one
+/// field.
+fn write_value(
+    value: &mut dyn PartialReflect,
+    resolved: &Resolved,
+    entity: Entity,
+    field_name: Option<&str>,
+    new: &Dynamic,
+) -> ScriptResult<()> {
+    let name = resolved.target.name;
     let (slot, what) = match field_name {
         None => (value, name.to_owned()),
         Some(field_name) => {
@@ -444,7 +634,7 @@ fn resource_entity(world: &World, resolved: &Resolved) -> ScriptResult<Entity> {
 }
 
 fn has(entity: Entity, name: &str) -> ScriptResult<bool> {
-    with_script_world(|world, _| {
+    read_world(|world, _| {
         let resolved = lookup(world, Kind::Component, name)?;
         let entity_ref = world.get_entity(entity).map_err(|_| gone(entity))?;
         Ok(resolved.reflect.contains(entity_ref))
@@ -470,26 +660,36 @@ fn build_component(
     Ok((resolved, built))
 }
 
+/// `me.insert(name, value)`: at once, or in the parallel phase after it
+/// (what can fail is checked at the call either way).
 fn insert(entity: Entity, name: &str, value: &Dynamic) -> ScriptResult<()> {
-    with_script_world(|world, _| {
-        let (resolved, built) = build_component(world, name, value)?;
-        let mut entity_mut = world.get_entity_mut(entity).map_err(|_| gone(entity))?;
-        let registry = resolved.registry.read();
-        resolved
-            .reflect
-            .insert(&mut entity_mut, built.as_ref(), &registry);
-        Ok(())
-    })?
+    let (resolved, built) = read_world(|world, _| {
+        world.get_entity(entity).map_err(|_| gone(entity))?;
+        build_component(world, name, value)
+    })??;
+    apply_or_defer(move |world| {
+        if let Ok(mut entity) = world.get_entity_mut(entity) {
+            let registry = resolved.registry.read();
+            resolved
+                .reflect
+                .insert(&mut entity, built.as_ref(), &registry);
+        }
+    })
 }
 
+/// `me.remove(name)`: at once, or in the parallel phase after it.
 fn remove(entity: Entity, name: &str) -> ScriptResult<()> {
-    with_script_world(|world, _| {
+    let resolved = read_world(|world, _| {
         let resolved = lookup(world, Kind::Component, name)?;
         check_writable(&resolved)?;
-        let mut entity_mut = world.get_entity_mut(entity).map_err(|_| gone(entity))?;
-        resolved.reflect.remove(&mut entity_mut);
-        Ok(())
-    })?
+        world.get_entity(entity).map_err(|_| gone(entity))?;
+        Ok::<_, Box<rhai::EvalAltResult>>(resolved)
+    })??;
+    apply_or_defer(move |world| {
+        if let Ok(mut entity) = world.get_entity_mut(entity) {
+            resolved.reflect.remove(&mut entity);
+        }
+    })
 }
 
 /// Spawns an entity with the components in `components` (and the script at
