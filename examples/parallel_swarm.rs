@@ -2,9 +2,12 @@
 //!
 //! 10,000 entities run `assets/scripts/swarm/boid.rhai`, whose code needs
 //! nothing but its own state and `Transform`, so its `on_update` runs on
-//! every thread of Bevy's compute task pool; one entity runs
-//! `counter.rhai`, which calls a function the app registered and so runs in
-//! the sequential phase. Once a second the example prints where each
+//! every thread of Bevy's compute task pool; 1,000 entities run
+//! `battery.rhai`, which writes its own entity's `Battery` component
+//! through reflection and runs in parallel because the app lists it in
+//! `ParallelUpdate::parallel_scripts`; one entity runs `counter.rhai`,
+//! which calls a function the app registered and so runs in the
+//! sequential phase. Once a second the example prints where each
 //! script runs (`CompiledScript::update_phase`), the frame time with the
 //! parallel phase and, for a second, without it (`ParallelUpdate::enabled`).
 //!
@@ -26,6 +29,15 @@ use bevy_rhai_hot::prelude::*;
 use bevy_rhai_hot::{RhaiScript, UpdatePhase};
 
 const BOIDS: i64 = 10_000;
+const BATTERIES: usize = 1_000;
+
+/// Charged by `battery.rhai`, through reflection.
+#[derive(Component, Reflect, Default)]
+#[reflect(Component, Default)]
+struct Battery {
+    charge: f32,
+    rate: f32,
+}
 
 fn main() {
     let mut app = App::new();
@@ -40,6 +52,11 @@ fn main() {
             });
         }),
     ))
+    .register_type::<Battery>()
+    .insert_resource(ParallelUpdate {
+        parallel_scripts: vec!["scripts/swarm/battery.rhai".to_owned()],
+        ..default()
+    })
     .add_systems(Startup, spawn_swarm)
     .add_systems(Update, report);
     if let Some(seconds) = std::env::var("SWARM_EXIT_AFTER")
@@ -57,11 +74,13 @@ struct ExitAfter(Duration);
 #[derive(Resource)]
 struct Scripts {
     boid: Handle<RhaiScript>,
+    battery: Handle<RhaiScript>,
     counter: Handle<RhaiScript>,
 }
 
 fn spawn_swarm(mut commands: Commands, assets: Res<AssetServer>) {
     let boid = assets.load("scripts/swarm/boid.rhai");
+    let battery = assets.load("scripts/swarm/battery.rhai");
     let counter = assets.load("scripts/swarm/counter.rhai");
     for seed in 0..BOIDS {
         commands.spawn((
@@ -69,8 +88,21 @@ fn spawn_swarm(mut commands: Commands, assets: Res<AssetServer>) {
             Transform::default(),
         ));
     }
+    for index in 0..BATTERIES {
+        commands.spawn((
+            Script::new(battery.clone()),
+            Battery {
+                charge: 0.0,
+                rate: 1.0 + (index % 7) as f32,
+            },
+        ));
+    }
     commands.spawn(Script::new(counter.clone()));
-    commands.insert_resource(Scripts { boid, counter });
+    commands.insert_resource(Scripts {
+        boid,
+        battery,
+        counter,
+    });
 }
 
 /// Once a second: where each script runs and the frame time; every other
@@ -100,13 +132,18 @@ fn report(
     {
         Some(UpdatePhase::Parallel) => "parallel".to_owned(),
         Some(UpdatePhase::Sequential(why)) => format!("sequential: it {why}"),
+        Some(UpdatePhase::ParallelIfListed(why)) => {
+            format!("parallel when listed in ParallelUpdate::parallel_scripts (it is): it {why}")
+        }
         Some(_) | None => "not started yet".to_owned(),
     };
     info!(
-        "{:.1} ms a frame with the parallel phase {}; boid.rhai: {}; counter.rhai: {}",
+        "{:.1} ms a frame with the parallel phase {}; boid.rhai: {}; battery.rhai: {}; \
+         counter.rhai: {}",
         per_frame.as_secs_f64() * 1000.0,
         if parallel.enabled { "on" } else { "off" },
         phase(&scripts.boid),
+        phase(&scripts.battery),
         phase(&scripts.counter),
     );
     *seconds += 1;
