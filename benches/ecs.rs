@@ -39,10 +39,18 @@ fn native_field(engine: &mut bevy_rhai_hot::rhai::Engine) {
         });
 }
 
-fn app(source: &str, count: usize) -> (BenchApp, Entity) {
+/// An app where `count` entities run `source`; with `listed`, the script is
+/// listed in `ParallelUpdate::parallel_scripts`.
+fn app(source: &str, count: usize, listed: bool) -> (BenchApp, Entity) {
     let plugin = RhaiPlugin::default().with_engine(native_field);
     let mut bench = BenchApp::with(plugin, |app| {
         app.register_type::<Health>().register_type::<Enemy>();
+        if listed {
+            app.insert_resource(ParallelUpdate {
+                parallel_scripts: vec!["health.rhai".to_owned()],
+                ..default()
+            });
+        }
     });
     bench.write("health.rhai", source);
     let script = bench.load("health.rhai");
@@ -68,17 +76,26 @@ fn field_access(c: &mut Criterion) {
     let mut group = c.benchmark_group("component field, read-modify-write");
     group.sample_size(20);
     group.throughput(Throughput::Elements(count as u64));
-    let (mut native, _) = app(NATIVE, count);
+    let (mut native, _) = app(NATIVE, count, false);
     group.bench_function(
         BenchmarkId::new("native getter and setter (floor)", count),
         |b| {
             b.iter(|| native.app.update());
         },
     );
-    let (mut reflected, _) = app(REFLECTED, count);
+    let (mut reflected, _) = app(REFLECTED, count, false);
     group.bench_function(BenchmarkId::new("me.Health.hp -= 1.0", count), |b| {
         b.iter(|| reflected.app.update());
     });
+    // Listed, it runs in the parallel phase (on a machine with more than
+    // one core and past `ParallelUpdate::min_entities`).
+    let (mut listed, _) = app(REFLECTED, count, true);
+    group.bench_function(
+        BenchmarkId::new("me.Health.hp -= 1.0, listed in parallel_scripts", count),
+        |b| {
+            b.iter(|| listed.app.update());
+        },
+    );
     group.finish();
 }
 
