@@ -49,7 +49,9 @@ use std::collections::HashSet;
 use rhai::{Engine, EvalAltResult};
 
 pub use ecs::{ComponentRef, ResourceRef, ScriptAccess, reflect_to_dynamic};
-pub(crate) use ecs::{PropertyNames, ReflectedTypes, ScriptQueries, register_properties};
+pub(crate) use ecs::{
+    PropertyNames, ReflectedTypes, ScriptQueries, prepare_queries, register_properties,
+};
 pub use entity::SpawnedByScript;
 pub(crate) use entity::{ScriptSpawns, start_spawn_frame};
 pub(crate) use messages::ScriptMessageRoutes;
@@ -161,10 +163,6 @@ impl ScriptApi {
                 ("has", 2),
                 ("exists", 1),
                 ("resource", 1),
-                ("query", 1),
-                ("query", 2),
-                ("query_one", 1),
-                ("query_one", 2),
                 ("spawn_with", 2),
                 ("spawn_entity", 1),
                 ("value", 1),
@@ -179,6 +177,22 @@ impl ScriptApi {
     pub(crate) fn reflection_reads(self) -> &'static [(&'static str, usize)] {
         match self {
             Self::Ecs => &[("has", 2), ("exists", 1), ("resource", 1), ("value", 1)],
+            _ => &[],
+        }
+    }
+
+    /// The group's functions that query by component names: with literal
+    /// names, scripts listed in `ParallelUpdate::parallel_scripts` may
+    /// call them in the parallel phase (the queries are prepared before
+    /// it); with names computed at run time they need the sequential one.
+    pub(crate) fn queries(self) -> &'static [(&'static str, usize)] {
+        match self {
+            Self::Ecs => &[
+                ("query", 1),
+                ("query", 2),
+                ("query_one", 1),
+                ("query_one", 2),
+            ],
             _ => &[],
         }
     }

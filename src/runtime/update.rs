@@ -44,11 +44,11 @@ use crate::script::{CompiledScript, ScriptError, ScriptLocation, UpdatePhase};
 /// own `Transform`, reads other entities and resources as they were when
 /// the phase began, and spawns, despawns and sends events and messages
 /// through commands applied after the phase in entity order. Scripts that
-/// call functions the app registered, query, insert or remove components,
-/// write another entity's transform or trigger events at once run in the
-/// sequential phase, as without this; so do scripts that reach components
-/// through reflection (`me.Health`, `has`, `resource`), unless listed in
-/// [`ParallelUpdate::parallel_scripts`].
+/// call functions the app registered, query with names computed at run
+/// time, write another entity's transform or trigger events at once run in
+/// the sequential phase, as without this; so do scripts that reach
+/// components through reflection (`me.Health`, `has`, `resource`, `query`),
+/// unless listed in [`ParallelUpdate::parallel_scripts`].
 #[derive(Resource, Clone, Debug)]
 pub struct ParallelUpdate {
     /// Whether `on_update` may run in parallel at all.
@@ -69,7 +69,9 @@ pub struct ParallelUpdate {
     /// although it reaches components through reflection
     /// ([`UpdatePhase::ParallelIfListed`]). There such a script reads
     /// other entities' components and resources as they were when the
-    /// phase began, reads its own entity's as its calls wrote them, and
+    /// phase began (and queries them: the queries its code names with
+    /// literals are built before the phase), reads its own entity's as its
+    /// calls wrote them, and
     /// writes only its own entity's: writing another entity's component
     /// or a resource is an error at the script's line. Its writes are
     /// applied after the phase, in entity order.
@@ -104,12 +106,15 @@ impl UpdatePolicy {
                 .collect()
         };
         let mut functions = crate::api::app_functions(engine);
-        let mut reads = Vec::new();
+        let (mut reads, mut queries) = (Vec::new(), Vec::new());
         for group in api {
             functions.extend(owned(group.sequential_functions()));
             reads.extend(owned(group.reflection_reads()));
+            queries.extend(owned(group.queries()));
         }
-        let policy = ParallelPolicy::new(functions, components).with_reflection_reads(reads);
+        let policy = ParallelPolicy::new(functions, components)
+            .with_reflection_reads(reads)
+            .with_queries(queries);
         Self(Arc::new(policy))
     }
 }
@@ -429,6 +434,7 @@ fn parallel_phase(
         in_phase.clear();
         return None;
     }
+    prepare_phase_queries(world, &policy, taken, in_phase);
     // The entities stay where they are, in `taken`: each task runs those
     // of its batch that can run in parallel and skips the others.
     let batch_size = taken.len().div_ceil(batches);
@@ -452,6 +458,32 @@ fn parallel_phase(
         apply_outcome(world, outcome);
     }
     skipped
+}
+
+/// Builds the queries that listed scripts make in the parallel phase
+/// (literal in their code, see `UpdatePhase::ParallelIfListed`), while the
+/// world can still change: in the phase it is read-only.
+fn prepare_phase_queries(
+    world: &mut World,
+    policy: &ParallelPolicy,
+    taken: &[(Entity, Slots)],
+    in_phase: &[bool],
+) {
+    let mut prepared: Vec<&CompiledScript> = Vec::new();
+    for ((_, slots), _) in taken
+        .iter()
+        .zip(in_phase)
+        .filter(|(_, in_phase)| **in_phase)
+    {
+        for compiled in slots.iter().filter_map(|slot| slot.compiled.as_deref()) {
+            let queries = compiled.phase_queries(policy);
+            if queries.is_empty() || prepared.iter().any(|done| std::ptr::eq(*done, compiled)) {
+                continue;
+            }
+            crate::api::prepare_queries(world, queries);
+            prepared.push(compiled);
+        }
+    }
 }
 
 /// The machine's cores, looked up once: the lookup reads the cgroup's

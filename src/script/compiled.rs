@@ -18,7 +18,7 @@ use super::modules::{
     ImportStatement, ScriptModules, imports_of, uses_global_namespace, with_importable,
 };
 use super::outline::{ClosureOutline, FunctionKey, NamedDiff, Outline, is_closure};
-use super::parallel::{ParallelPolicy, UpdatePhase, update_phase};
+use super::parallel::{ParallelPolicy, QueryNames, UpdatePhase, update_phase};
 
 mod function_edit;
 
@@ -77,8 +77,9 @@ pub struct CompiledScript {
     suspended: RwLock<HashSet<String>>,
     /// Whether `suspended` has any entry: the per-call check is one load.
     any_suspended: AtomicBool,
-    /// Where `on_update` runs, found the first time it is called.
-    update_phase: OnceLock<UpdatePhase>,
+    /// Where `on_update` runs, found the first time it is called, and the
+    /// queries it makes there (see `parallel`).
+    update_phase: OnceLock<(UpdatePhase, Vec<QueryNames>)>,
     /// How its functions differ from the version it was built on (by
     /// content hash), found where it was built (see [`NamedDiff`]).
     diff_from_base: Option<(u64, Arc<NamedDiff>)>,
@@ -754,14 +755,23 @@ impl CompiledScript {
     /// Where this version's `on_update` runs: `None` until the plugin first
     /// called it (see [`ParallelUpdate`](crate::ParallelUpdate)).
     pub fn update_phase(&self) -> Option<&UpdatePhase> {
-        self.update_phase.get()
+        self.update_phase.get().map(|(phase, _)| phase)
+    }
+
+    /// The queries (by component names, literal in the code) that
+    /// `on_update` may make in the parallel phase: prepared before it.
+    pub(crate) fn phase_queries(&self, policy: &ParallelPolicy) -> &[QueryNames] {
+        self.update_phase_under(policy);
+        self.update_phase
+            .get()
+            .map_or(&[], |(_, queries)| queries.as_slice())
     }
 
     /// Where this version's `on_update` runs, found once per version; the
     /// first time says so in the log.
     pub(crate) fn update_phase_under(&self, policy: &ParallelPolicy) -> &UpdatePhase {
-        self.update_phase.get_or_init(|| {
-            let phase = update_phase(&self.ast, self.modules.as_deref(), policy);
+        let (phase, _) = self.update_phase.get_or_init(|| {
+            let (phase, queries) = update_phase(&self.ast, self.modules.as_deref(), policy);
             match &phase {
                 UpdatePhase::Parallel => {
                     debug!("{}: on_update can run in the parallel phase", self.path);
@@ -780,8 +790,9 @@ impl CompiledScript {
                     );
                 }
             }
-            phase
-        })
+            (phase, queries)
+        });
+        phase
     }
 
     /// Where function `name` is defined in the current file, or

@@ -21,4 +21,5 @@ pub use compiled::{CompiledScript, ParsedScript};
 pub(crate) use error::{STACK_EXHAUSTED, is_stack_exhausted};
 pub use error::{ScriptError, ScriptLocation};
 pub use hooks::handler_name;
+pub(crate) use parallel::QueryNames;
 pub use parallel::UpdatePhase;

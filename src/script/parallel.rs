@@ -12,7 +12,8 @@
 //! function through a pointer that may be one of those.
 //!
 //! Reaching components through reflection (`me.Health`, `has`, `exists`,
-//! `value`, `resource`) is allowed there only for the scripts the app
+//! `value`, `resource`, and `query` with literal names, whose queries are
+//! prepared before the phase) is allowed there only for the scripts the app
 //! lists in `ParallelUpdate::parallel_scripts`: in the parallel phase
 //! those read other entities and resources as they were when the phase
 //! began, and write only their own entity's components, which a script
@@ -37,7 +38,13 @@ pub(crate) struct ParallelPolicy {
     /// Component names scripts reach through reflection: `me.Health`,
     /// `me["Health"]`.
     component_names: HashSet<String>,
+    /// Functions (by name and arguments) that query by component names:
+    /// allowed for listed scripts when the names are literals.
+    queries: HashSet<(String, usize)>,
 }
+
+/// A query's component names: those required and those excluded.
+pub(crate) type QueryNames = (Vec<String>, Vec<String>);
 
 impl ParallelPolicy {
     /// A policy where calls to `functions` (name, arguments) and access
@@ -50,7 +57,18 @@ impl ParallelPolicy {
             sequential_functions: functions.into_iter().collect(),
             reflection_reads: HashSet::new(),
             component_names: components.into_iter().collect(),
+            queries: HashSet::new(),
         }
+    }
+
+    /// This policy, with calls to `functions` that query by literal names
+    /// allowed for listed scripts.
+    pub(crate) fn with_queries(
+        mut self,
+        functions: impl IntoIterator<Item = (String, usize)>,
+    ) -> Self {
+        self.queries.extend(functions);
+        self
     }
 
     /// This policy, with calls to `functions` allowed for listed scripts.
@@ -85,6 +103,15 @@ struct Blocked {
     position: Position,
     /// Whether it is only reflection, which listing the script allows.
     reflection: bool,
+    /// The query it makes, if it is one.
+    query: Option<QueryNames>,
+}
+
+/// The reflection a walk met: the first use, and every query.
+#[derive(Default)]
+struct Reflection {
+    first: Option<Blocked>,
+    queries: Vec<QueryNames>,
 }
 
 impl Blocked {
@@ -93,6 +120,7 @@ impl Blocked {
             what,
             position,
             reflection: false,
+            query: None,
         }
     }
 
@@ -101,6 +129,7 @@ impl Blocked {
             what,
             position,
             reflection: true,
+            query: None,
         }
     }
 
@@ -118,23 +147,28 @@ impl Blocked {
     }
 }
 
-/// Where the `on_update` of the script `ast` (importing `modules`) runs.
+/// Where the `on_update` of the script `ast` (importing `modules`) runs,
+/// and the queries it makes there if listed (see `ParallelPolicy`).
 pub(crate) fn update_phase(
     ast: &AST,
     modules: Option<&ScriptModules>,
     policy: &ParallelPolicy,
-) -> UpdatePhase {
-    let mut reflection = None;
+) -> (UpdatePhase, Vec<QueryNames>) {
+    let mut reflection = Reflection::default();
     let result = walk_script(ast, policy, &mut reflection).and_then(|()| match modules {
         Some(modules) => (modules.shared_modules())
             .try_for_each(|module| walk_module(module, policy, &mut reflection)),
         None => Ok(()),
     });
-    match (result, reflection) {
+    let phase = match (result, reflection.first) {
         (Err(blocked), _) => UpdatePhase::Sequential(blocked.describe()),
         (Ok(()), Some(blocked)) => UpdatePhase::ParallelIfListed(blocked.describe()),
         (Ok(()), None) => UpdatePhase::Parallel,
-    }
+    };
+    let mut queries = reflection.queries;
+    queries.sort();
+    queries.dedup();
+    (phase, queries)
 }
 
 /// The calls one function's body makes, as far as the walk cares.
@@ -157,7 +191,7 @@ struct Calls {
 fn walk_script(
     ast: &AST,
     policy: &ParallelPolicy,
-    reflection: &mut Option<Blocked>,
+    reflection: &mut Reflection,
 ) -> Result<(), Blocked> {
     let arities: HashSet<(&str, usize)> = (ast.iter_fn_def())
         .map(|function| (function.name.as_str(), function.params.len()))
@@ -220,7 +254,7 @@ fn timer_roots(names: &[String]) -> impl Iterator<Item = (String, usize)> + '_ {
 fn walk_module(
     module: &Module,
     policy: &ParallelPolicy,
-    reflection: &mut Option<Blocked>,
+    reflection: &mut Reflection,
 ) -> Result<(), Blocked> {
     let functions = AST::new(Vec::new(), module.clone());
     calls_of(&functions, policy, &|_, _| true, Some(&mut *reflection))?;
@@ -238,7 +272,7 @@ fn calls_of(
     ast: &AST,
     policy: &ParallelPolicy,
     defined: &dyn Fn(&str, usize) -> bool,
-    mut check: Option<&mut Option<Blocked>>,
+    mut check: Option<&mut Reflection>,
 ) -> Result<Calls, Blocked> {
     let mut calls = Calls::default();
     let mut blocked: Option<Blocked> = None;
@@ -292,8 +326,9 @@ fn calls_of(
             _ => None,
         };
         match (found, check.as_deref_mut()) {
-            (Some(found), Some(reflection)) if found.reflection => {
-                reflection.get_or_insert(found);
+            (Some(mut found), Some(reflection)) if found.reflection => {
+                reflection.queries.extend(found.query.take());
+                reflection.first.get_or_insert(found);
                 true
             }
             (Some(found), Some(_)) => {
@@ -306,6 +341,30 @@ fn calls_of(
     match blocked {
         Some(blocked) => Err(blocked),
         None => Ok(calls),
+    }
+}
+
+/// The component names `expr` gives a query, if it is a literal: a name,
+/// an array of names, or `()` for none.
+fn literal_names(expr: &Expr) -> Option<Vec<String>> {
+    let name = |value: &rhai::Dynamic| {
+        (value.read_lock::<rhai::ImmutableString>()).map(|name| name.to_string())
+    };
+    match expr {
+        Expr::StringConstant(name, _) => Some(vec![name.to_string()]),
+        Expr::Unit(_) => Some(Vec::new()),
+        Expr::Array(items, _) => items
+            .iter()
+            .map(|item| match item {
+                Expr::StringConstant(name, _) => Some(name.to_string()),
+                _ => None,
+            })
+            .collect(),
+        Expr::DynamicConstant(value, _) => match value.read_lock::<rhai::Array>() {
+            Some(items) => items.iter().map(name).collect(),
+            None => name(value).map(|name| vec![name]),
+        },
+        _ => None,
     }
 }
 
@@ -353,6 +412,31 @@ fn visit_call(
         return None;
     }
     let key = (name.to_owned(), arity);
+    if policy.queries.contains(&key) {
+        let names: Option<Vec<Vec<String>>> = call.args.iter().map(literal_names).collect();
+        return Some(match names {
+            Some(mut names) => {
+                let without = if names.len() > 1 {
+                    names.pop().unwrap_or_default()
+                } else {
+                    Vec::new()
+                };
+                let with = names.pop().unwrap_or_default();
+                let mut blocked = Blocked::reflection(
+                    format!(
+                        "calls {name}() with {arity} argument(s), which queries through reflection"
+                    ),
+                    position,
+                );
+                blocked.query = Some((with, without));
+                blocked
+            }
+            None => Blocked::new(
+                format!("calls {name}() with component names computed at run time"),
+                position,
+            ),
+        });
+    }
     if policy.reflection_reads.contains(&key) {
         return Some(Blocked::reflection(
             format!("calls {name}() with {arity} argument(s), which reads through reflection"),
@@ -382,9 +466,10 @@ mod tests {
             ],
             ["Health".to_owned()],
         )
-        .with_reflection_reads([("has".to_owned(), 2)]);
+        .with_reflection_reads([("has".to_owned(), 2)])
+        .with_queries([("query".to_owned(), 1), ("query".to_owned(), 2)]);
         let ast = Engine::new().compile(source).expect("compiles");
-        update_phase(&ast, None, &policy)
+        update_phase(&ast, None, &policy).0
     }
 
     fn sequential(source: &str) -> String {
@@ -392,6 +477,33 @@ mod tests {
             UpdatePhase::Sequential(reason) => reason,
             other => panic!("expected sequential, got {other:?}: {source}"),
         }
+    }
+
+    #[test]
+    fn literal_queries_are_gathered_for_the_phase() {
+        let policy = ParallelPolicy::new([], [])
+            .with_queries([("query".to_owned(), 1), ("query".to_owned(), 2)]);
+        let ast = Engine::new()
+            .compile("fn on_update() { query(\"A\"); helper() } fn helper() { query([\"B\", \"C\"], [\"D\"]); query(\"A\") }")
+            .expect("compiles");
+        let (phase, queries) = update_phase(&ast, None, &policy);
+        assert!(
+            matches!(phase, UpdatePhase::ParallelIfListed(_)),
+            "{phase:?}"
+        );
+        let names = |names: &[&str]| {
+            names
+                .iter()
+                .map(|name| (*name).to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            queries,
+            [
+                (names(&["A"]), Vec::new()),
+                (names(&["B", "C"]), names(&["D"])),
+            ]
+        );
     }
 
     #[test]
@@ -454,6 +566,10 @@ mod tests {
         );
         listed("fn on_update() { let e = 1; e[\"Health\"] }");
         listed("fn on_update() { let e = 1; e.has(\"Health\") }");
+        // Queries with literal names are prepared before the phase.
+        listed("fn on_update() { for e in query(\"Enemy\") {} query([\"A\", \"B\"], \"C\") }");
+        let reason = sequential("fn on_update(name) { query(name) }");
+        assert!(reason.contains("computed at run time"), "{reason}");
         // Listing lifts reflection only: anything else still counts.
         let reason = sequential("fn on_update() { let e = 1; e.Health.hp -= 1.0; heal(1); }");
         assert!(reason.contains("heal()"), "{reason}");

@@ -39,7 +39,7 @@ use rhai::{Array, Dynamic, Engine, Map};
 
 pub(crate) use access::ReflectedTypes;
 pub use access::ScriptAccess;
-pub(crate) use query::ScriptQueries;
+pub(crate) use query::{ScriptQueries, prepare_queries};
 
 use super::ScriptResult;
 use super::entity::{SpawnedByScript, script_path, take_spawn};
