@@ -339,6 +339,10 @@ struct Health {
 #[reflect(Component, Default)]
 struct Target;
 
+#[derive(Component, Reflect, Default)]
+#[reflect(Component, Default)]
+struct Child;
+
 #[derive(Resource, Reflect, Default)]
 #[reflect(Resource, Default)]
 struct Score {
@@ -406,23 +410,30 @@ fn writing_another_entity_from_the_parallel_phase_is_an_error_at_the_line() {
 /// resource.
 const HEALER: &str = r#"let id = 0;
 let seen = [];
+let spawned = false;
 fn on_update(dt) {
     let me = entity();
     me.Health.hp -= 1.0 + id;
     if me.Health.hp != me.Health.value().hp { throw "a call must see its own write"; }
     me.Health = #{ hp: me.Health.hp * 0.5 };
     let target = query_one("Target");
-    let others = query(["Health"], ["Target"]).len();
+    let others = query(["Health"], ["Target", "Child"]).len();
     seen.push(me.Health.hp + target.Health.hp + resource("Score").points + others);
     if seen.len() > 4 { seen.remove(0); }
     if me.has("Health") && !me.exists() { throw "exists"; }
+    if !spawned { spawn_entity(#{ Health: #{ hp: 5000.0 + id }, Child: #{} }); spawned = true; }
 }
 "#;
 
-fn run_healers(parallel: ParallelUpdate, frames: usize) -> (Vec<(f32, Vec<f64>)>, Harness) {
+/// Each healer's health and what it saw, and the health of the entities
+/// they spawned.
+type Healed = (Vec<(f32, Vec<f64>)>, Vec<f32>);
+
+fn run_healers(parallel: ParallelUpdate, frames: usize) -> (Healed, Harness) {
     let mut h = Harness::with(RhaiPlugin::default(), |app| {
         app.register_type::<Health>()
             .register_type::<Target>()
+            .register_type::<Child>()
             .register_type::<Score>()
             .insert_resource(Score { points: 7 })
             .insert_resource(parallel);
@@ -447,13 +458,19 @@ fn run_healers(parallel: ParallelUpdate, frames: usize) -> (Vec<(f32, Vec<f64>)>
         })
     });
     h.updates(frames);
-    let outcome = (entities.iter())
+    let healers = (entities.iter())
         .map(|entity| {
             let hp = h.app.world().get::<Health>(*entity).unwrap().hp;
             (hp, h.state::<Vec<f64>>(*entity, "seen").unwrap())
         })
         .collect();
-    (outcome, h)
+    let world = h.app.world_mut();
+    let mut children: Vec<f32> = (world.query_filtered::<&Health, With<Child>>())
+        .iter(world)
+        .map(|health| health.hp)
+        .collect();
+    children.sort_by(f32::total_cmp);
+    ((healers, children), h)
 }
 
 #[test]
@@ -464,11 +481,13 @@ fn a_listed_script_reaches_components_in_the_parallel_phase_as_in_the_sequential
     };
     let (expected, h) = run_healers(sequential, 5);
     assert!(h.errors().is_empty(), "{:?}", h.errors());
+    let (healers, children) = &expected;
     assert!(
-        expected[3].0 != 300.0 && expected[3].1.len() == 4,
+        healers[3].0 != 300.0 && healers[3].1.len() == 4,
         "{:?}",
-        expected[3]
+        healers[3]
     );
+    assert_eq!(children.len(), 40, "each healer spawned one child");
 
     for count in [1, 3, 41] {
         let listed = ParallelUpdate {
@@ -481,12 +500,12 @@ fn a_listed_script_reaches_components_in_the_parallel_phase_as_in_the_sequential
         let Some(UpdatePhase::ParallelIfListed(why)) = phase else {
             panic!("healer.rhai reaches components through reflection: {phase:?}");
         };
-        assert!(why.contains("Health") && why.contains("line 5"), "{why}");
+        assert!(why.contains("Health") && why.contains("line 6"), "{why}");
         assert!(
             outcome == expected,
             "{count} batches differ from the sequential phase: {:?} against {:?}",
-            outcome[3],
-            expected[3]
+            outcome.0[3],
+            expected.0[3]
         );
     }
 }

@@ -159,24 +159,25 @@ impl ScriptApi {
         match self {
             Self::Transform => &[("set_transform", 2)],
             Self::Messages => &[("trigger", 2)],
-            Self::Ecs => &[
-                ("has", 2),
-                ("exists", 1),
-                ("resource", 1),
-                ("spawn_with", 2),
-                ("spawn_entity", 1),
-                ("value", 1),
-            ],
+            Self::Ecs => &[("has", 2), ("exists", 1), ("resource", 1), ("value", 1)],
             Self::Entity | Self::Math | Self::Time | Self::Timers | Self::Input => &[],
         }
     }
 
-    /// Those of [`ScriptApi::sequential_functions`] that only read through
-    /// reflection: scripts listed in `ParallelUpdate::parallel_scripts`
-    /// may call them in the parallel phase.
+    /// The group's functions that reach components through reflection
+    /// without writing another entity at once (reads, and spawns that the
+    /// parallel phase defers): scripts listed in
+    /// `ParallelUpdate::parallel_scripts` may call them there.
     pub(crate) fn reflection_reads(self) -> &'static [(&'static str, usize)] {
         match self {
-            Self::Ecs => &[("has", 2), ("exists", 1), ("resource", 1), ("value", 1)],
+            Self::Ecs => &[
+                ("has", 2),
+                ("exists", 1),
+                ("resource", 1),
+                ("value", 1),
+                ("spawn_with", 2),
+                ("spawn_entity", 1),
+            ],
             _ => &[],
         }
     }

@@ -71,10 +71,10 @@ pub struct ParallelUpdate {
     /// other entities' components and resources as they were when the
     /// phase began (and queries them: the queries its code names with
     /// literals are built before the phase), reads its own entity's as its
-    /// calls wrote them, and
-    /// writes only its own entity's: writing another entity's component
-    /// or a resource is an error at the script's line. Its writes are
-    /// applied after the phase, in entity order.
+    /// calls wrote them, spawns (`spawn_with`, `spawn_entity`) after the
+    /// phase, and writes only its own entity's: writing another entity's
+    /// component or a resource is an error at the script's line. Its
+    /// writes are applied after the phase, in entity order.
     pub parallel_scripts: Vec<String>,
 }
 

@@ -439,7 +439,9 @@ fn visit_call(
     }
     if policy.reflection_reads.contains(&key) {
         return Some(Blocked::reflection(
-            format!("calls {name}() with {arity} argument(s), which reads through reflection"),
+            format!(
+                "calls {name}() with {arity} argument(s), which reaches components through reflection"
+            ),
             position,
         ));
     }

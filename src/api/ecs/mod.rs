@@ -461,8 +461,8 @@ fn set_component(entity: Entity, name: &str, value: Dynamic) -> ScriptResult<()>
 /// A value with any handles in it replaced by the values they point at.
 fn resolve_handles(world: &World, value: &Dynamic) -> ScriptResult<Dynamic> {
     resolve_with(value, &mut |handle| match handle {
-        Handle::Component(handle) => handle.read(world, None),
-        Handle::Resource(handle) => handle.read(world, None),
+        LiveRef::Component(handle) => handle.read(world, None),
+        LiveRef::Resource(handle) => handle.read(world, None),
     })
 }
 
@@ -474,12 +474,12 @@ fn resolve_handles_in_phase(
     value: &Dynamic,
 ) -> ScriptResult<Dynamic> {
     resolve_with(value, &mut |handle| match handle {
-        Handle::Component(handle) => handle.read_in_phase(world, own, changes, None),
-        Handle::Resource(handle) => handle.read_in_phase(world, own, changes, None),
+        LiveRef::Component(handle) => handle.read_in_phase(world, own, changes, None),
+        LiveRef::Resource(handle) => handle.read_in_phase(world, own, changes, None),
     })
 }
 
-enum Handle<'a> {
+enum LiveRef<'a> {
     Component(&'a ComponentRef),
     Resource(&'a ResourceRef),
 }
@@ -487,13 +487,13 @@ enum Handle<'a> {
 /// `value` with each handle in it replaced by what `read` gives for it.
 fn resolve_with(
     value: &Dynamic,
-    read: &mut dyn FnMut(Handle<'_>) -> ScriptResult<Dynamic>,
+    read: &mut dyn FnMut(LiveRef<'_>) -> ScriptResult<Dynamic>,
 ) -> ScriptResult<Dynamic> {
     if let Some(handle) = value.read_lock::<ComponentRef>() {
-        return read(Handle::Component(&handle));
+        return read(LiveRef::Component(&handle));
     }
     if let Some(handle) = value.read_lock::<ResourceRef>() {
-        return read(Handle::Resource(&handle));
+        return read(LiveRef::Resource(&handle));
     }
     if let Some(map) = value.read_lock::<Map>() {
         let mut resolved = Map::new();
@@ -692,11 +692,15 @@ fn remove(entity: Entity, name: &str) -> ScriptResult<()> {
     })
 }
 
-/// Spawns an entity with the components in `components` (and the script at
-/// `path`, if given). All components are built before anything is spawned,
-/// so a bad one spawns nothing.
-fn spawn(path: Option<&str>, components: &Map) -> ScriptResult<Entity> {
-    with_script_world(|world, _| {
+/// What `spawn_with` and `spawn_entity` spawn, built and counted against
+/// the spawn limits before anything is spawned, so a bad one spawns nothing.
+struct Spawn {
+    script: Option<Handle<RhaiScript>>,
+    components: Vec<(Arc<Resolved>, Box<dyn PartialReflect>)>,
+}
+
+impl Spawn {
+    fn build(world: &World, path: Option<&str>, components: &Map) -> ScriptResult<Self> {
         let script = match path {
             Some(path) => {
                 let extensions = world.resource::<ScriptExtensions>().0;
@@ -710,18 +714,54 @@ fn spawn(path: Option<&str>, components: &Map) -> ScriptResult<Entity> {
             built.push(build_component(world, name, value)?);
         }
         take_spawn(world)?;
-        let registry = world.resource::<ReflectedTypes>().registry().clone();
+        Ok(Self {
+            script,
+            components: built,
+        })
+    }
+
+    /// Puts the components and the script on `entity`.
+    fn apply(self, mut entity: EntityWorldMut<'_>) {
+        let registry = entity
+            .world()
+            .resource::<ReflectedTypes>()
+            .registry()
+            .clone();
         let registry = registry.read();
-        let mut entity = world.spawn(SpawnedByScript);
-        for (resolved, value) in &built {
+        for (resolved, value) in &self.components {
             resolved
                 .reflect
                 .insert(&mut entity, value.as_ref(), &registry);
         }
-        if let Some(script) = script {
+        if let Some(script) = self.script {
             entity.insert(Script::new(script));
         }
-        Ok(entity.id())
+    }
+}
+
+/// Spawns an entity with the components in `components` (and the script at
+/// `path`, if given): at once, or in the parallel phase after it (the id
+/// is reserved at the call).
+fn spawn(path: Option<&str>, components: &Map) -> ScriptResult<Entity> {
+    if let Some(result) = with_phase(|world, _, changes| -> ScriptResult<Entity> {
+        let spawn = Spawn::build(world, path, components)?;
+        let mut commands = Commands::new(&mut changes.commands, world);
+        let entity = commands.spawn(SpawnedByScript).id();
+        commands.queue(move |world: &mut World| {
+            if let Ok(entity) = world.get_entity_mut(entity) {
+                spawn.apply(entity);
+            }
+        });
+        Ok(entity)
+    }) {
+        return result?;
+    }
+    with_script_world(|world, _| {
+        let spawn = Spawn::build(world, path, components)?;
+        let entity = world.spawn(SpawnedByScript);
+        let id = entity.id();
+        spawn.apply(entity);
+        Ok(id)
     })?
 }
 
