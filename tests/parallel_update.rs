@@ -349,6 +349,42 @@ struct Score {
     points: i64,
 }
 
+/// Runs two frames in which each of `entities` fails in `on_update` at
+/// `place` (path, line, column) with a message holding each of `says`:
+/// every entity reports it each frame, and each one's `n` (counted before
+/// the failing line, and above 0 before) goes up by exactly 2, which a
+/// reset would not give.
+fn fails_at_keeping_state(
+    h: &mut Harness,
+    entities: &[Entity],
+    (path, line, column): (&str, usize, usize),
+    says: &[&str],
+) {
+    let counts = |h: &Harness| -> Vec<i64> {
+        (entities.iter())
+            .map(|entity| h.state::<i64>(*entity, "n").unwrap())
+            .collect()
+    };
+    let before = counts(h);
+    assert!(before.iter().all(|n| *n > 0), "ran before: {before:?}");
+    let reported = h.errors().len();
+    h.updates(2);
+    let errors = &h.errors()[reported..];
+    assert_eq!(errors.len(), 2 * entities.len(), "{errors:?}");
+    for error in errors {
+        let location = error.location();
+        assert_eq!(
+            (location.path.as_str(), location.line, location.column),
+            (path, Some(line), Some(column)),
+            "{error}"
+        );
+        let message = error.to_string();
+        assert!(says.iter().all(|said| message.contains(said)), "{message}");
+    }
+    let after: Vec<i64> = before.iter().map(|n| n + 2).collect();
+    assert_eq!(counts(h), after, "the state is kept");
+}
+
 /// A component handle kept in state reaches another entity from a script
 /// the walk placed in the parallel phase: writing through it is an error
 /// at the line, the state is kept, and the advice works.
@@ -368,30 +404,19 @@ fn writing_another_entity_from_the_parallel_phase_is_an_error_at_the_line() {
     for entity in &entities {
         h.run_until_ready(*entity);
     }
-    h.updates(2);
+    h.update();
     assert_eq!(
         h.compiled("scripts/held.rhai").update_phase(),
         Some(&UpdatePhase::Parallel)
     );
-    // Every entity, every frame (the log says it once per place).
-    let errors = h.errors().to_vec();
-    assert!(errors.len() >= 2 * entities.len(), "{errors:?}");
-    for error in &errors {
-        assert_eq!(error.location().line, Some(6), "{error}");
-        let message = error.to_string();
-        assert!(
-            message.contains("Health of entity")
-                && message.contains("ParallelUpdate::sequential_scripts"),
-            "{message}"
-        );
-    }
+    fails_at_keeping_state(
+        &mut h,
+        &entities,
+        // At the field written: `health.hp`.
+        ("scripts/held.rhai", 6, 12),
+        &["Health of entity", "ParallelUpdate::sequential_scripts"],
+    );
     assert_eq!(h.app.world().get::<Health>(target).unwrap().hp, 100.0);
-    for entity in &entities {
-        assert!(
-            h.state::<i64>(*entity, "n").unwrap() >= 2,
-            "the state is kept"
-        );
-    }
 
     // What the error advises: the script runs sequentially, and works.
     (h.app
@@ -531,20 +556,15 @@ fn a_listed_script_that_writes_a_resource_errs_at_the_line() {
     for entity in &entities {
         h.run_until_ready(*entity);
     }
-    h.updates(2);
-    let errors = h.errors().to_vec();
-    assert!(errors.len() >= 2 * entities.len(), "{errors:?}");
-    for error in &errors {
-        assert_eq!(error.location().line, Some(5), "{error}");
-        assert!(error.to_string().contains("the resource Score"), "{error}");
-    }
+    h.update();
+    fails_at_keeping_state(
+        &mut h,
+        &entities,
+        // At the field written: `score.points`.
+        ("scripts/scorer.rhai", 5, 11),
+        &["the resource Score", "ParallelUpdate::sequential_scripts"],
+    );
     assert_eq!(h.app.world().resource::<Score>().points, 0);
-    for entity in &entities {
-        assert!(
-            h.state::<i64>(*entity, "n").unwrap() >= 2,
-            "the state is kept"
-        );
-    }
 
     (h.app
         .world_mut()
