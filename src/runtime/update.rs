@@ -434,7 +434,8 @@ fn parallel_phase(
         in_phase.clear();
         return None;
     }
-    prepare_phase_queries(world, &policy, taken, in_phase);
+    let any_listed = !settings.parallel_scripts.is_empty();
+    prepare_phase_queries(world, &policy, taken, in_phase, any_listed);
     // The entities stay where they are, in `taken`: each task runs those
     // of its batch that can run in parallel and skips the others.
     let batch_size = taken.len().div_ceil(batches);
@@ -468,7 +469,12 @@ fn prepare_phase_queries(
     policy: &ParallelPolicy,
     taken: &[(Entity, Slots)],
     in_phase: &[bool],
+    any_listed: bool,
 ) {
+    // A script that queries runs in the phase only when listed.
+    if !any_listed {
+        return;
+    }
     let mut prepared: Vec<&CompiledScript> = Vec::new();
     for ((_, slots), _) in taken
         .iter()

@@ -97,14 +97,17 @@ trait LiveHandle: Clone + Send + Sync + 'static {
     fn read(&self, world: &World, field: Option<&str>) -> ScriptResult<Dynamic>;
     fn write(&self, world: &mut World, field: Option<&str>, value: &Dynamic) -> ScriptResult<()>;
     /// [`LiveHandle::read`] in the parallel phase, for a call of `own`
-    /// whose writes so far are `changes`.
+    /// whose writes so far are `changes`: by default, the world as the
+    /// phase began.
     fn read_in_phase(
         &self,
         world: &World,
-        own: Entity,
-        changes: &mut PhaseChanges,
+        _own: Entity,
+        _changes: &mut PhaseChanges,
         field: Option<&str>,
-    ) -> ScriptResult<Dynamic>;
+    ) -> ScriptResult<Dynamic> {
+        self.read(world, field)
+    }
     /// [`LiveHandle::write`] in the parallel phase.
     fn write_in_phase(
         &self,
@@ -231,16 +234,6 @@ impl LiveHandle for ResourceRef {
     fn write(&self, world: &mut World, field: Option<&str>, value: &Dynamic) -> ScriptResult<()> {
         let entity = resource_entity(world, &self.resolved)?;
         write_on(world, entity, &self.resolved, field, value)
-    }
-
-    fn read_in_phase(
-        &self,
-        world: &World,
-        _own: Entity,
-        _changes: &mut PhaseChanges,
-        field: Option<&str>,
-    ) -> ScriptResult<Dynamic> {
-        self.read(world, field)
     }
 
     fn write_in_phase(
